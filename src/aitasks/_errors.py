@@ -1,0 +1,140 @@
+"""One error tree for both clouds, so callers catch by meaning rather than by vendor.
+
+::
+
+    AITasksError
+    ├── ConfigurationError        missing/invalid credentials or endpoint; raised before any I/O, names the env var
+    ├── InvalidTaskRef            also a ValueError; bad ref or id; raised before any I/O
+    ├── APIError                  provider, status_code, error_code, message, request_id
+    │   ├── BadRequest 400 · AuthenticationError 401 · PermissionDenied 403 · TaskNotFound 404
+    │   ├── TaskAlreadyFinished 412 (only with strict=True) · FeatureDisabled 422 · RateLimited 429
+    │   ├── ServerError 5xx
+    │   └── UnexpectedResponse    undocumented status (any integer, 3xx too) or a body that does not parse
+    └── TransportError            connection failures after retries
+        └── Timeout
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AITasksError",
+    "APIError",
+    "AuthenticationError",
+    "BadRequest",
+    "ConfigurationError",
+    "FeatureDisabled",
+    "InvalidTaskRef",
+    "PermissionDenied",
+    "RateLimited",
+    "ServerError",
+    "TaskAlreadyFinished",
+    "TaskNotFound",
+    "Timeout",
+    "TransportError",
+    "UnexpectedResponse",
+]
+
+
+class AITasksError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+class ConfigurationError(AITasksError):
+    """Credentials or endpoint are missing or invalid; raised before any request is sent."""
+
+
+class InvalidTaskRef(AITasksError, ValueError):
+    """A task reference or id that could not travel as one safe path segment."""
+
+
+class APIError(AITasksError):
+    """The provider answered, and the answer was not a cancellation."""
+
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        provider: str,
+        status_code: int,
+        error_code: str | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.error_code = error_code
+        self.request_id = request_id
+        self.attempts = attempts
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [f"{self.provider}: HTTP {self.status_code}"]
+        if self.error_code:
+            parts.append(f"[{self.error_code}]")
+        if self.message:
+            parts.append(self.message)
+        text = " ".join(parts)
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields do not survive the default Exception pickling.
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[APIError], message: str | None, state: dict[str, object]) -> APIError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._describe())
+    return err
+
+
+class BadRequest(APIError):
+    """HTTP 400: the provider rejected the request (for Gcore also "queue limit reached")."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the credentials were not accepted."""
+
+
+class PermissionDenied(APIError):
+    """HTTP 403: the credentials may not act on this project or task."""
+
+
+class TaskNotFound(APIError):
+    """HTTP 404: no such task (or dataset)."""
+
+
+class TaskAlreadyFinished(APIError):
+    """HTTP 412 with strict=True: the task had already finished or been cancelled."""
+
+
+class FeatureDisabled(APIError):
+    """HTTP 422 (Gcore): AI tasks are not enabled for this account."""
+
+
+class RateLimited(APIError):
+    """HTTP 429 after every retry."""
+
+
+class ServerError(APIError):
+    """HTTP 5xx after every retry."""
+
+
+class UnexpectedResponse(APIError):
+    """A status the provider does not document for this call, or a body that does not parse."""
+
+
+class TransportError(AITasksError):
+    """No usable answer came back: connection refused, reset or closed, after every retry."""
+
+    def __init__(self, message: str, *, provider: str, attempts: int = 1) -> None:
+        self.provider = provider
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class Timeout(TransportError):
+    """The provider did not answer within the configured timeout, after every retry."""
