@@ -1,0 +1,233 @@
+"""Clients that route `provider:native-ref` strings to the right provider, one at a time or in bulk."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._bulk import BulkResult
+from ._errors import AITasksError, ConfigurationError
+from ._refs import PROVIDERS, TaskRef
+from ._results import CancelResult
+
+if TYPE_CHECKING:
+    from .providers.gcore import AsyncGcore, Gcore
+    from .providers.modelarts import AsyncModelArts, ModelArts
+
+__all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+RefInput = str | TaskRef
+
+
+def _label(raw: object) -> str:
+    return str(raw) if isinstance(raw, (str, TaskRef)) else repr(raw)
+
+
+def _check_concurrency(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"concurrency must be a whole number >= 1, got {value!r}")
+    return value
+
+
+class _Router:
+    """Holds one client per provider, or the ConfigurationError to raise when that provider is used."""
+
+    def __init__(self, clients: dict[str, Any], missing: dict[str, ConfigurationError]) -> None:
+        if not clients and not missing:
+            raise ConfigurationError("no provider configured: pass gcore= and/or modelarts=")
+        self._clients = clients
+        self._missing = missing
+
+    def route(self, ref: RefInput) -> tuple[Any, TaskRef]:
+        task = TaskRef.parse(ref)
+        client = self._clients.get(task.provider)
+        if client is None:
+            raise self._missing.get(task.provider) or ConfigurationError(f"no {task.provider} client configured")
+        return client, task
+
+
+def _from_env(sync: bool, timeout: float, max_retries: int) -> tuple[dict[str, Any], dict[str, ConfigurationError]]:
+    """Build each provider's client from the environment; remember why any could not be built."""
+    from .providers.gcore import AsyncGcore, Gcore
+    from .providers.modelarts import AsyncModelArts, ModelArts
+
+    factories: dict[str, Any] = {"gcore": Gcore, "modelarts": ModelArts}
+    if not sync:
+        factories = {"gcore": AsyncGcore, "modelarts": AsyncModelArts}
+    clients: dict[str, Any] = {}
+    missing: dict[str, ConfigurationError] = {}
+    for name in PROVIDERS:
+        try:
+            clients[name] = factories[name](timeout=timeout, max_retries=max_retries)
+        except ConfigurationError as exc:
+            missing[name] = exc
+    if not clients:
+        reasons = "; ".join(str(exc) for exc in missing.values())
+        raise ConfigurationError(f"no provider is configured in the environment: {reasons}")
+    return clients, missing
+
+
+class Client:
+    """Cancel tasks on any configured provider by `provider:native-ref`."""
+
+    def __init__(self, *, gcore: Gcore | None = None, modelarts: ModelArts | None = None) -> None:
+        clients = {name: c for name, c in (("gcore", gcore), ("modelarts", modelarts)) if c is not None}
+        self._router = _Router(clients, {})
+
+    @classmethod
+    def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Client:
+        """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
+        clients, missing = _from_env(True, timeout, max_retries)
+        self = cls.__new__(cls)
+        self._router = _Router(clients, missing)
+        return self
+
+    def cancel(self, ref: RefInput, *, strict: bool = False) -> CancelResult:
+        """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
+        client, task = self._router.route(ref)
+        result: CancelResult = client.cancel(task, strict=strict)
+        return result
+
+    def _one(self, index: int, raw: object, strict: bool) -> BulkResult:
+        try:
+            return BulkResult(index, _label(raw), result=self.cancel(raw, strict=strict))  # type: ignore[arg-type]
+        except AITasksError as exc:
+            return BulkResult(index, _label(raw), error=exc)
+
+    def cancel_many(
+        self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False
+    ) -> Iterator[BulkResult]:
+        """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead."""
+        _check_concurrency(concurrency)
+        source = enumerate(refs)
+        window = 2 * concurrency
+        with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aitasks") as pool:
+            pending: set[concurrent.futures.Future[BulkResult]] = set()
+            exhausted = False
+            try:
+                while True:
+                    while not exhausted and len(pending) < window:
+                        item = next(source, None)
+                        if item is None:
+                            exhausted = True
+                        else:
+                            pending.add(pool.submit(self._one, item[0], item[1], strict))
+                    if not pending:
+                        return
+                    done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def close(self) -> None:
+        """Close every provider client."""
+        for client in self._router._clients.values():
+            client.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncClient:
+    """Cancel tasks on any configured provider by `provider:native-ref`, from async code."""
+
+    def __init__(self, *, gcore: AsyncGcore | None = None, modelarts: AsyncModelArts | None = None) -> None:
+        clients = {name: c for name, c in (("gcore", gcore), ("modelarts", modelarts)) if c is not None}
+        self._router = _Router(clients, {})
+
+    @classmethod
+    def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> AsyncClient:
+        """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
+        clients, missing = _from_env(False, timeout, max_retries)
+        self = cls.__new__(cls)
+        self._router = _Router(clients, missing)
+        return self
+
+    async def cancel(self, ref: RefInput, *, strict: bool = False) -> CancelResult:
+        """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
+        client, task = self._router.route(ref)
+        result: CancelResult = await client.cancel(task, strict=strict)
+        return result
+
+    async def _one(self, index: int, raw: object, strict: bool) -> BulkResult:
+        try:
+            return BulkResult(index, _label(raw), result=await self.cancel(raw, strict=strict))  # type: ignore[arg-type]
+        except AITasksError as exc:
+            return BulkResult(index, _label(raw), error=exc)
+
+    async def cancel_many(
+        self,
+        refs: Iterable[RefInput] | AsyncIterable[RefInput],
+        *,
+        concurrency: int = 16,
+        strict: bool = False,
+    ) -> AsyncIterator[BulkResult]:
+        """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily."""
+        _check_concurrency(concurrency)
+        source = _numbered(refs)
+        pull = asyncio.Lock()
+        results: asyncio.Queue[BulkResult] = asyncio.Queue(maxsize=concurrency)
+
+        async def worker() -> None:
+            while True:
+                async with pull:
+                    item = await anext(source, None)
+                if item is None:
+                    return
+                await results.put(await self._one(item[0], item[1], strict))
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+        all_done = asyncio.ensure_future(asyncio.gather(*workers))
+        try:
+            while True:
+                getter = asyncio.ensure_future(results.get())
+                waiting: set[asyncio.Future[Any]] = {getter, all_done}
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if getter.done():
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                all_done.result()  # re-raises a worker's unexpected exception
+                while not results.empty():
+                    yield results.get_nowait()
+                return
+        finally:
+            for task in workers:
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await all_done
+            if hasattr(source, "aclose"):
+                await source.aclose()
+
+    async def aclose(self) -> None:
+        """Close every provider client."""
+        for client in self._router._clients.values():
+            await client.aclose()
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _numbered(refs: Iterable[RefInput] | AsyncIterable[RefInput]) -> AsyncIterator[tuple[int, RefInput]]:
+    """Number refs from a sync or async iterable, lazily."""
+    index = 0
+    if isinstance(refs, AsyncIterable):
+        async for ref in refs:
+            yield index, ref
+            index += 1
+    else:
+        for ref in refs:
+            yield index, ref
+            index += 1

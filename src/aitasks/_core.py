@@ -1,0 +1,423 @@
+"""What both providers and both I/O styles share: one request path, one reading of answers, one retry loop."""
+
+from __future__ import annotations
+
+import abc
+import json
+import logging
+import re
+import time
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+
+from . import _retry
+from ._errors import AITasksError, APIError, TaskAlreadyFinished, Timeout, TransportError, UnexpectedResponse
+from ._refs import TaskRef
+from ._results import CancelResult, Outcome
+from ._status import RETRYABLE_STATUSES, error_class
+from ._version import __version__
+
+__all__ = ["AsyncProviderClient", "Provider", "SyncProviderClient"]
+
+logger = logging.getLogger("aitasks")
+
+MAX_MESSAGE = 300  # characters of provider text kept on results and errors
+_JSON_SCAN_LIMIT = 1 << 20  # bodies larger than this are not parsed for a message
+_CONNECT_TIMEOUT = 5.0
+_USER_AGENT = f"aitasks/{__version__}"
+_WHITESPACE = re.compile(r"\s+")
+_NON_PRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]")
+
+T = TypeVar("T")
+
+
+class Provider(abc.ABC):
+    """What differs between clouds: refs, credentials, the generated call, and where messages live."""
+
+    name: ClassVar[str]
+    success_status: ClassVar[int]
+    success_is_json: ClassVar[bool]
+    finished_status: ClassVar[int | None] = None
+
+    base_url: str
+    auth: httpx.Auth
+    secrets: tuple[str, ...]
+
+    @abc.abstractmethod
+    def ref(self, value: str | TaskRef) -> TaskRef:
+        """Validate and normalise a ref for this provider."""
+
+    @abc.abstractmethod
+    def send(self, ref: TaskRef, client: Any) -> object:
+        """Call the generated `sync_detailed` function and return its `parsed` value."""
+
+    @abc.abstractmethod
+    async def asend(self, ref: TaskRef, client: Any) -> object:
+        """Call the generated `asyncio_detailed` function and return its `parsed` value."""
+
+    @abc.abstractmethod
+    def fields(self, parsed: object) -> tuple[str | None, str | None]:
+        """(error_code, message) from a generated model, when it holds them."""
+
+    def redact(self, text: str) -> str:
+        """Remove credentials a server might echo back (those long enough not to match ordinary words)."""
+        for secret in self.secrets:
+            if len(secret) >= 6 and secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+
+class _Retry(Exception):
+    """Internal: an attempt failed in a way worth repeating; carries the error to raise if none succeeds."""
+
+    def __init__(self, error: AITasksError, delay: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.delay = delay
+
+
+def _backoff_hook(exc: Exception) -> bool | float:
+    """stamina hook: retry only our own retryable failures, waiting what the server asked for if it did."""
+    if isinstance(exc, _Retry):
+        return True if exc.delay is None else exc.delay
+    return False
+
+
+def _clean(text: str) -> str:
+    text = _WHITESPACE.sub(" ", _NON_PRINTABLE.sub("", text)).strip()
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _body_fields(response: httpx.Response) -> tuple[str | None, str | None]:
+    """(error_code, message) from any body: a JSON object's usual fields, else a bounded snippet of text."""
+    content = response.content
+    if not content.strip():
+        return None, None
+    if len(content) <= _JSON_SCAN_LIMIT and content.lstrip()[:1] == b"{":
+        try:
+            data = json.loads(content)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            code = data.get("error_code", data.get("code"))
+            for key in ("error_msg", "error_message", "error", "message", "detail", "result"):
+                if isinstance(data.get(key), str):
+                    return (code if isinstance(code, str) else None), data[key]
+    return None, content[:MAX_MESSAGE].decode("utf-8", errors="replace")
+
+
+class _Call:
+    """One cancel of one ref: the facts every attempt needs, and the outcome logic they share."""
+
+    __slots__ = ("attempts", "core", "ref", "strict")
+
+    def __init__(self, core: _Core, ref: TaskRef, strict: bool) -> None:
+        self.core = core
+        self.ref = ref
+        self.strict = strict
+        self.attempts = 0
+
+    def transport_error(self, exc: httpx.HTTPError) -> _Retry | AITasksError:
+        """Map an httpx exception; connection failures and timeouts are retried."""
+        name = self.core.provider.name
+        if isinstance(exc, httpx.TimeoutException):
+            return _Retry(Timeout(f"{name}: timed out ({type(exc).__name__})", provider=name))
+        if isinstance(exc, httpx.TransportError):
+            detail = self.core.provider.redact(_clean(str(exc))) or "connection failed"
+            return _Retry(TransportError(f"{name}: {type(exc).__name__}: {detail}", provider=name))
+        detail = self.core.provider.redact(_clean(str(exc)))
+        return TransportError(f"{name}: the response could not be read: {detail}", provider=name)
+
+    def outcome(self, response: httpx.Response, parsed: object, parse_failed: bool) -> CancelResult:
+        """Turn one HTTP answer into a result, or raise the matching error (wrapped in _Retry if retryable)."""
+        provider = self.core.provider
+        status = response.status_code
+        request_id = response.headers.get("X-Request-Id")
+        error_code, message = (None, None) if parse_failed else provider.fields(parsed)
+        if status == provider.success_status:
+            if provider.success_is_json and (parse_failed or response.content.lstrip()[:1] != b"{"):
+                _, snippet = _body_fields(response)
+                detail = f"success status but the body is not a JSON object: {snippet}"
+                raise self._error(UnexpectedResponse, status, None, detail, request_id)
+            return self._result(Outcome.CANCELLED, status, message, request_id)
+        if status == provider.finished_status and not self.strict:
+            return self._result(Outcome.ALREADY_FINISHED, status, message, request_id)
+        if message is None:
+            error_code, message = _body_fields(response)
+        cls = error_class(provider.name, status)
+        if provider.finished_status == status:
+            cls = TaskAlreadyFinished
+        error = self._error(cls, status, error_code, message, request_id)
+        if status in RETRYABLE_STATUSES:
+            raise _Retry(error, _retry.retry_after(response))
+        raise error
+
+    def _result(self, outcome: Outcome, status: int, message: str | None, request_id: str | None) -> CancelResult:
+        if message is not None:
+            message = self.core.provider.redact(_clean(message)) if isinstance(message, str) else None
+        return CancelResult(self.ref, outcome, status, message, request_id, self.attempts)
+
+    def _error(
+        self, cls: type[APIError], status: int, code: str | None, message: str | None, request_id: str | None
+    ) -> APIError:
+        redact = self.core.provider.redact
+        return cls(
+            redact(_clean(message)) if isinstance(message, str) else None,
+            provider=self.core.provider.name,
+            status_code=status,
+            error_code=redact(_clean(code)) if isinstance(code, str) else None,
+            request_id=_clean(request_id) if request_id else None,
+            attempts=self.attempts,
+        )
+
+    def log(self, response: httpx.Response | None, started: float, error: str | None = None) -> None:
+        """One DEBUG line per attempt: method, path, status, attempt, elapsed; never headers."""
+        if logger.isEnabledFor(logging.DEBUG):
+            path = response.request.url.raw_path.decode("ascii", "replace") if response is not None else "-"
+            logger.debug(
+                "POST %s -> %s attempt=%d elapsed=%.1fms",
+                path,
+                response.status_code if response is not None else error,
+                self.attempts,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+class _SyncExchange:
+    """Stands in for the generated Client: sends with our auth, timeout and no redirects, and keeps the response."""
+
+    __slots__ = ("_core", "response")
+    raise_on_unexpected_status = False
+
+    def __init__(self, core: _Core) -> None:
+        self._core = core
+        self.response: httpx.Response | None = None
+
+    def get_httpx_client(self) -> _SyncExchange:
+        return self
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        core = self._core
+        http: httpx.Client = core.http  # type: ignore[assignment]
+        self.response = http.request(
+            method, core.base_url + url, auth=core.provider.auth, timeout=core.timeout, follow_redirects=False, **kwargs
+        )
+        return self.response
+
+
+class _AsyncExchange:
+    """The async twin of _SyncExchange."""
+
+    __slots__ = ("_core", "response")
+    raise_on_unexpected_status = False
+
+    def __init__(self, core: _Core) -> None:
+        self._core = core
+        self.response: httpx.Response | None = None
+
+    def get_async_httpx_client(self) -> _AsyncExchange:
+        return self
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        core = self._core
+        http: httpx.AsyncClient = core.http  # type: ignore[assignment]
+        self.response = await http.request(
+            method, core.base_url + url, auth=core.provider.auth, timeout=core.timeout, follow_redirects=False, **kwargs
+        )
+        return self.response
+
+
+# What a generated parser raises on a body it cannot read (JSONDecodeError is a ValueError; so is a
+# non-IANA status such as 520 in HTTPStatus()).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError)
+
+
+class _Core:
+    """Settings and the shared outcome logic behind every provider client."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        timeout: float,
+        max_retries: int,
+        http: httpx.Client | httpx.AsyncClient,
+        owns_http: bool,
+    ) -> None:
+        self.provider = provider
+        self.base_url = provider.base_url
+        self.timeout = _timeout(timeout)
+        self.max_retries = _max_retries(max_retries)
+        self.http = http
+        self.owns_http = owns_http
+
+
+def _timeout(value: float) -> httpx.Timeout:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+    return httpx.Timeout(float(value), connect=min(_CONNECT_TIMEOUT, float(value)))
+
+
+def _max_retries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _stamina_kwargs(core: _Core) -> dict[str, Any]:
+    return {"on": _backoff_hook, "attempts": core.max_retries + 1, "timeout": None, **_retry.waits()}
+
+
+class _ClientBase:
+    """Construction, repr and the ref check shared by the sync and async provider clients."""
+
+    _core: _Core
+
+    def _finish(self, exc: _Retry, call: _Call) -> AITasksError:
+        error = exc.error
+        error.attempts = call.attempts  # type: ignore[attr-defined]
+        return error
+
+    def __repr__(self) -> str:
+        core = self._core
+        return (
+            f"{type(self).__name__}(base_url={core.base_url!r}, timeout={core.timeout.read}, "
+            f"max_retries={core.max_retries})"
+        )
+
+
+class SyncProviderClient(_ClientBase):
+    """Blocking client for one provider; owns a pooled httpx.Client unless given one."""
+
+    def __init__(
+        self, provider: Provider, *, timeout: float, max_retries: int, http_client: httpx.Client | None
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+        owns = http_client is None
+        http = http_client or httpx.Client(headers={"User-Agent": _USER_AGENT}, follow_redirects=False)
+        self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
+
+    def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
+        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
+        call = _Call(self._core, self._core.provider.ref(ref), strict)
+        try:
+            return self._attempt(call)
+        except _Retry as first:
+            if self._core.max_retries == 0:
+                raise self._finish(first, call) from None
+            pending: _Retry | None = first
+        import stamina  # loaded only once something failed
+
+        try:
+            for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):
+                with attempt:
+                    # The first failure already happened outside stamina; replaying it here makes
+                    # stamina schedule the first wait, and the real retries follow.
+                    if pending is not None:
+                        replay, pending = pending, None
+                        raise replay
+                    return self._attempt(call)
+        except _Retry as last:
+            raise self._finish(last, call) from None
+        raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
+
+    def _attempt(self, call: _Call) -> CancelResult:
+        call.attempts += 1
+        exchange = _SyncExchange(self._core)
+        started = time.perf_counter()
+        parse_failed = False
+        parsed: object = None
+        try:
+            parsed = self._core.provider.send(call.ref, exchange)
+        except httpx.HTTPError as exc:
+            call.log(None, started, type(exc).__name__)
+            failure = call.transport_error(exc)
+            raise failure from None
+        except _PARSE_ERRORS:
+            if exchange.response is None:
+                raise
+            parse_failed = True
+        response = exchange.response
+        assert response is not None
+        call.log(response, started)
+        return call.outcome(response, parsed, parse_failed)
+
+    def close(self) -> None:
+        """Close the pooled connections, unless the http_client was the caller's."""
+        if self._core.owns_http:
+            self._core.http.close()  # type: ignore[union-attr]
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncProviderClient(_ClientBase):
+    """Asyncio/trio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
+
+    def __init__(
+        self, provider: Provider, *, timeout: float, max_retries: int, http_client: httpx.AsyncClient | None
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
+        owns = http_client is None
+        http = http_client or httpx.AsyncClient(headers={"User-Agent": _USER_AGENT}, follow_redirects=False)
+        self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
+
+    async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
+        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
+        call = _Call(self._core, self._core.provider.ref(ref), strict)
+        try:
+            return await self._attempt(call)
+        except _Retry as first:
+            if self._core.max_retries == 0:
+                raise self._finish(first, call) from None
+            pending: _Retry | None = first
+        import stamina  # loaded only once something failed
+
+        try:
+            async for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):
+                with attempt:
+                    if pending is not None:  # replay the first failure: see SyncProviderClient.cancel
+                        replay, pending = pending, None
+                        raise replay
+                    return await self._attempt(call)
+        except _Retry as last:
+            raise self._finish(last, call) from None
+        raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
+
+    async def _attempt(self, call: _Call) -> CancelResult:
+        call.attempts += 1
+        exchange = _AsyncExchange(self._core)
+        started = time.perf_counter()
+        parse_failed = False
+        parsed: object = None
+        try:
+            parsed = await self._core.provider.asend(call.ref, exchange)
+        except httpx.HTTPError as exc:
+            call.log(None, started, type(exc).__name__)
+            failure = call.transport_error(exc)
+            raise failure from None
+        except _PARSE_ERRORS:
+            if exchange.response is None:
+                raise
+            parse_failed = True
+        response = exchange.response
+        assert response is not None
+        call.log(response, started)
+        return call.outcome(response, parsed, parse_failed)
+
+    async def aclose(self) -> None:
+        """Close the pooled connections, unless the http_client was the caller's."""
+        if self._core.owns_http:
+            await self._core.http.aclose()  # type: ignore[union-attr]
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
