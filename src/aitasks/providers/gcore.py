@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from aitasks_gcore_api.api.ai import post_ai_tasks_cancel
 from aitasks_gcore_api.models.ai_post_response_error import AiPostResponseError
 from aitasks_gcore_api.models.ai_post_response_result import AiPostResponseResult

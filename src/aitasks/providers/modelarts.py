@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from aitasks_modelarts_api.api.dataset_management import stop_auto_annotation
 from aitasks_modelarts_api.models.error import Error
 

@@ -1,0 +1,29 @@
+"""A stateful fake of both clouds for tests and demos: `FakeCloud`, its pytest fixture, and `no_backoff`.
+
+from aitasks.testing import FakeCloud
+
+with FakeCloud() as fake:
+    fake.add_gcore_task("t1")
+    fake.gcore_client().cancel("t1")
+"""
+
+from .._retry import no_backoff
+from ._fake_cloud import FakeCloud
+from ._faults import Fault, FaultKind, Malformation, Provider
+from ._records import RecordedRequest, RequestHeaders
+from ._state import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_RUNNING
+
+__all__ = [
+    "GCORE_FINISHED",
+    "GCORE_RUNNING",
+    "MODELARTS_FINISHED",
+    "MODELARTS_RUNNING",
+    "FakeCloud",
+    "Fault",
+    "FaultKind",
+    "Malformation",
+    "Provider",
+    "RecordedRequest",
+    "RequestHeaders",
+    "no_backoff",
+]

@@ -1,0 +1,317 @@
+"""FakeCloud: both clouds' cancel APIs on one loopback base URL, stateful, with faults and a request log."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._faults import Fault, FaultTarget, Malformation, Provider
+from ._records import RecordedRequest
+from ._server import FakeServer
+from ._state import CloudState, Credentials, task_key
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    import aitasks
+
+__all__ = ["FakeCloud"]
+
+DEFAULT_GCORE_API_KEY = "fake-gcore-api-key"
+DEFAULT_PROJECT_ID = "0123456789abcdef0123456789abcdef"
+DEFAULT_TOKEN = "fake-modelarts-token"
+DEFAULT_ACCESS_KEY = "FAKEACCESSKEY0000000"
+DEFAULT_SECRET_KEY = "fake-secret-key"
+
+Auth = Literal["token", "aksk"]
+
+
+class FakeCloud:
+    """A real HTTP/1.1 server on loopback that serves the Gcore and ModelArts cancel APIs from memory.
+
+    Use it as a context manager (or `start()`/`stop()`); it is thread-safe, so sync tests, async tests and the
+    server's own threads can all touch it. Seed tasks with `add_gcore_task`/`add_modelarts_task`, read them with
+    `task_status`/`cancel_count`, break calls with `fail_next`/`delay_next`/`drop_next`/`malform_next`, and
+    assert on `requests`.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        gcore_api_key: str = DEFAULT_GCORE_API_KEY,
+        project_id: str = DEFAULT_PROJECT_ID,
+        token: str = DEFAULT_TOKEN,
+        access_key: str = DEFAULT_ACCESS_KEY,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        security_token: str | None = None,
+    ) -> None:
+        self._address = (host, port)
+        self._state = CloudState(Credentials(gcore_api_key, project_id, token, access_key, secret_key, security_token))
+        self._server: FakeServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lifecycle = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._server is not None else "stopped"
+        return f"<FakeCloud {where}>"
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind and serve in a background thread; returns self."""
+        with self._lifecycle:
+            if self._server is not None:
+                raise RuntimeError("this FakeCloud is already running")
+            server = FakeServer(self._address, self._state)
+            thread = threading.Thread(target=server.serve, name="aitasks-fake-cloud", daemon=True)
+            thread.start()
+            self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; safe to call twice."""
+        with self._lifecycle:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.close()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- where and how to call it ----------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (ephemeral unless one was given)."""
+        if self._server is None:
+            raise RuntimeError("the FakeCloud is not running; use `with FakeCloud() as fake:` or start()")
+        return self._server.server_port
+
+    @property
+    def host(self) -> str:
+        """The address it listens on."""
+        return self._address[0]
+
+    @property
+    def base_url(self) -> str:
+        """`http://host:port`, the base URL of both APIs."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def gcore_api_key(self) -> str:
+        """The API key the Gcore route accepts."""
+        return self._state.credentials.gcore_api_key
+
+    @property
+    def project_id(self) -> str:
+        """The only ModelArts project that exists."""
+        return self._state.credentials.project_id
+
+    @property
+    def token(self) -> str:
+        """The X-Auth-Token the ModelArts route accepts."""
+        return self._state.credentials.token
+
+    @property
+    def access_key(self) -> str:
+        """The AK of the accepted AK/SK pair."""
+        return self._state.credentials.access_key
+
+    @property
+    def secret_key(self) -> str:
+        """The SK of the accepted AK/SK pair."""
+        return self._state.credentials.secret_key
+
+    def env(self) -> dict[str, str]:
+        """The seven environment variables that point the library (and `aitasks` CLI) at this fake."""
+        return {
+            "GCORE_BASE_URL": self.base_url,
+            "GCORE_API_KEY": self.gcore_api_key,
+            "MODELARTS_ENDPOINT": self.base_url,
+            "MODELARTS_PROJECT_ID": self.project_id,
+            "MODELARTS_TOKEN": self.token,
+            "HUAWEICLOUD_SDK_AK": self.access_key,
+            "HUAWEICLOUD_SDK_SK": self.secret_key,
+        }
+
+    # --- tasks -----------------------------------------------------------------------------------------------
+
+    def add_gcore_task(self, task_id: str, status: str = "PROCESSING") -> None:
+        """Create (or reset) a Gcore task (running: PENDING STARTED PROCESSING PROGRESS; see GCORE_FINISHED)."""
+        self._state.add_task("gcore", task_id, None, status)
+
+    def add_modelarts_task(self, dataset_id: str, task_id: str, status: str = "RUNNING") -> None:
+        """Create (or reset) a ModelArts task (running: QUEUING RUNNING; see MODELARTS_FINISHED)."""
+        self._state.add_task("modelarts", task_id, dataset_id, status)
+
+    def task_status(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> str:
+        """A task's current status; KeyError when it does not exist."""
+        return self._state.task_status(task_key(provider, task_id, dataset_id))
+
+    def cancel_count(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> int:
+        """How many calls actually cancelled this task (0 or 1 unless it was re-seeded)."""
+        return self._state.cancel_count(task_key(provider, task_id, dataset_id))
+
+    def set_gcore_feature_disabled(self, disabled: bool = True) -> None:
+        """Make every Gcore cancel answer 422 (the account lacks the AI feature), or undo it."""
+        self._state.set_gcore_feature_disabled(disabled)
+
+    # --- faults ----------------------------------------------------------------------------------------------
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        times: int = 1,
+        provider: Provider | None = None,
+        task_id: str | None = None,
+        dataset_id: str | None = None,
+    ) -> None:
+        """Apply `fault` to the next `times` cancel calls matching provider/task/dataset (None: any)."""
+        self._state.inject(fault, FaultTarget(provider, task_id, dataset_id), times)
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        provider: Provider | None = None,
+        task_id: str | None = None,
+        dataset_id: str | None = None,
+        retry_after: float | str | None = None,
+        body: bytes | str | Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer the next matching calls with `status` (and Retry-After/body/headers) without touching state."""
+        fault = Fault.respond(status, body=body, retry_after=retry_after, headers=headers, delay=delay)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+
+    def delay_next(
+        self,
+        seconds: float,
+        *,
+        times: int = 1,
+        provider: Provider | None = None,
+        task_id: str | None = None,
+        dataset_id: str | None = None,
+    ) -> None:
+        """Hold the next matching calls for `seconds`, then answer them normally (state may change)."""
+        self.inject(Fault.slow(seconds), times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+
+    def drop_next(
+        self,
+        *,
+        times: int = 1,
+        provider: Provider | None = None,
+        task_id: str | None = None,
+        dataset_id: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Close the connection of the next matching calls without any response."""
+        fault = Fault.drop(delay=delay)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+
+    def malform_next(
+        self,
+        malformation: Malformation,
+        *,
+        status: int | None = None,
+        times: int = 1,
+        provider: Provider | None = None,
+        task_id: str | None = None,
+        dataset_id: str | None = None,
+    ) -> None:
+        """Answer the next matching calls with a broken body (see `Fault.malformed`)."""
+        fault = Fault.malformed(malformation, status=status)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+
+    @property
+    def pending_faults(self) -> int:
+        """Fault uses still queued (0 once every injected fault has fired)."""
+        return self._state.pending_faults()
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        self._state.clear_faults()
+
+    # --- the request log -------------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a snapshot)."""
+        return self._state.requests()
+
+    def clear_requests(self) -> None:
+        """Forget the request log."""
+        self._state.clear_requests()
+
+    # --- clients of the library, already pointed here --------------------------------------------------------
+
+    def gcore_client(self, **kwargs: Any) -> aitasks.Gcore:
+        """An `aitasks.Gcore` for this fake; keyword arguments go to the constructor."""
+        import aitasks
+
+        kwargs.setdefault("api_key", self.gcore_api_key)
+        kwargs.setdefault("base_url", self.base_url)
+        return aitasks.Gcore(**kwargs)
+
+    def async_gcore_client(self, **kwargs: Any) -> aitasks.AsyncGcore:
+        """An `aitasks.AsyncGcore` for this fake."""
+        import aitasks
+
+        kwargs.setdefault("api_key", self.gcore_api_key)
+        kwargs.setdefault("base_url", self.base_url)
+        return aitasks.AsyncGcore(**kwargs)
+
+    def _modelarts_kwargs(self, auth: Auth, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs.setdefault("endpoint", self.base_url)
+        kwargs.setdefault("project_id", self.project_id)
+        if auth == "token":
+            kwargs.setdefault("token", self.token)
+        elif auth == "aksk":
+            kwargs.setdefault("access_key", self.access_key)
+            kwargs.setdefault("secret_key", self.secret_key)
+            if self._state.credentials.security_token is not None:
+                kwargs.setdefault("security_token", self._state.credentials.security_token)
+        else:
+            raise ValueError(f"auth must be 'token' or 'aksk', not {auth!r}")
+        return kwargs
+
+    def modelarts_client(self, auth: Auth = "token", **kwargs: Any) -> aitasks.ModelArts:
+        """An `aitasks.ModelArts` for this fake, authenticating with the token or with AK/SK signing."""
+        import aitasks
+
+        return aitasks.ModelArts(**self._modelarts_kwargs(auth, kwargs))
+
+    def async_modelarts_client(self, auth: Auth = "token", **kwargs: Any) -> aitasks.AsyncModelArts:
+        """An `aitasks.AsyncModelArts` for this fake."""
+        import aitasks
+
+        return aitasks.AsyncModelArts(**self._modelarts_kwargs(auth, kwargs))
+
+    def client(self, auth: Auth = "token", **kwargs: Any) -> aitasks.Client:
+        """An `aitasks.Client` routing both providers to this fake; kwargs (timeout, ...) go to both."""
+        import aitasks
+
+        return aitasks.Client(gcore=self.gcore_client(**kwargs), modelarts=self.modelarts_client(auth, **kwargs))
+
+    def async_client(self, auth: Auth = "token", **kwargs: Any) -> aitasks.AsyncClient:
+        """An `aitasks.AsyncClient` routing both providers to this fake."""
+        import aitasks
+
+        return aitasks.AsyncClient(
+            gcore=self.async_gcore_client(**kwargs), modelarts=self.async_modelarts_client(auth, **kwargs)
+        )

@@ -1,0 +1,109 @@
+"""Fault specs: what the fake does instead of (or before) answering a call, so tests can rehearse failures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Literal, get_args
+
+import attrs
+
+__all__ = ["Fault", "FaultKind", "FaultTarget", "Malformation", "Provider"]
+
+Provider = Literal["gcore", "modelarts"]
+FaultKind = Literal["respond", "delay", "close", "malformed"]
+Malformation = Literal["invalid_json", "html", "invalid_utf8", "truncated", "empty"]
+
+MALFORMATIONS: tuple[str, ...] = get_args(Malformation)
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+
+
+def _check_status(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
+    # 1xx would leave the client waiting for a final response; 200..599 covers everything else, non-IANA too.
+    if value is not None and not 200 <= value <= 599:
+        raise ValueError(f"a fault status must be within 200..599, not {value}")
+
+
+def _check_delay(_: object, __: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 300.0:
+        raise ValueError(f"a fault delay must be within 0..300 seconds, not {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Fault:
+    """One injected behaviour; build it with `respond`, `slow`, `drop` or `malformed`.
+
+    - respond: answer `status` with `body` (default: the provider's JSON error shape) and `headers`.
+    - delay: wait `delay` seconds, then handle the call normally (it may change task state).
+    - close: close the connection without any response (after `delay`).
+    - malformed: answer `status` (default 202 on Gcore, 404 on ModelArts: both documented JSON bodies) with a
+      broken body: invalid JSON, HTML, invalid UTF-8, a body shorter than its Content-Length, or nothing.
+
+    A call answered by a respond/close/malformed fault never changes task state.
+    """
+
+    kind: FaultKind
+    status: int | None = attrs.field(default=None, validator=_check_status)
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = attrs.field(default=0.0, validator=_check_delay)
+    malformation: Malformation | None = None
+
+    @classmethod
+    def respond(
+        cls,
+        status: int,
+        *,
+        body: bytes | str | Mapping[str, object] | None = None,
+        retry_after: float | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
+        """Answer with this status (and optional Retry-After, headers, body) instead of the real handler."""
+        pairs = list((headers or {}).items())
+        if retry_after is not None:
+            value = retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
+            pairs.append(("Retry-After", value))
+        return cls(kind="respond", status=status, body=_as_bytes(body), headers=tuple(pairs), delay=delay)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """Wait, then let the real handler answer (a client timeout shorter than this fires first)."""
+        return cls(kind="delay", delay=seconds)
+
+    @classmethod
+    def drop(cls, *, delay: float = 0.0) -> Fault:
+        """Close the connection without sending any response."""
+        return cls(kind="close", delay=delay)
+
+    @classmethod
+    def malformed(cls, malformation: Malformation, *, status: int | None = None, delay: float = 0.0) -> Fault:
+        """Answer with a broken body of the given kind."""
+        if malformation not in MALFORMATIONS:
+            raise ValueError(f"unknown malformation {malformation!r}; expected one of {', '.join(MALFORMATIONS)}")
+        return cls(kind="malformed", status=status, malformation=malformation, delay=delay)
+
+
+def _as_bytes(body: bytes | str | Mapping[str, object] | None) -> bytes | None:
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return json.dumps(body).encode("utf-8")
+
+
+@attrs.frozen
+class FaultTarget:
+    """Which calls a fault applies to; None matches anything."""
+
+    provider: Provider | None = None
+    task_id: str | None = None
+    dataset_id: str | None = None
+
+    def matches(self, provider: Provider, task_id: str, dataset_id: str | None) -> bool:
+        """True when the call is on this provider, task and dataset (where given)."""
+        return (
+            (self.provider is None or self.provider == provider)
+            and (self.task_id is None or self.task_id == task_id)
+            and (self.dataset_id is None or self.dataset_id == dataset_id)
+        )

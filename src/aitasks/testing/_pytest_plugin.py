@@ -1,0 +1,29 @@
+"""pytest plugin (entry point `aitasks`): the `fake_cloud` fixture, with retry backoff off for the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .._retry import no_backoff
+from ._fake_cloud import FakeCloud
+
+__all__ = ["fake_cloud", "fake_cloud_env"]
+
+
+@pytest.fixture
+def fake_cloud() -> Iterator[FakeCloud]:
+    """A started FakeCloud on an ephemeral loopback port; retries of the library do not wait."""
+    with FakeCloud() as fake, no_backoff():
+        yield fake
+
+
+@pytest.fixture
+def fake_cloud_env(fake_cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch) -> FakeCloud:
+    """`fake_cloud`, with its seven environment variables set so `from_env()` and the CLI find it."""
+    for name in ("MODELARTS_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in fake_cloud.env().items():
+        monkeypatch.setenv(name, value)
+    return fake_cloud

@@ -1,0 +1,63 @@
+"""`aitasks fake-cloud`: run FakeCloud in the foreground and print the environment that points at it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from ._fake_cloud import FakeCloud
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aitasks fake-cloud",
+        description="Serve fake Gcore and ModelArts cancel APIs on one base URL until interrupted. "
+        "Prints KEY=VALUE lines for eval/export; seed tasks with POST /_fake/tasks.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 on usage errors or when the port is taken."""
+    args = _parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"aitasks fake-cloud: invalid port {args.port}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            fake = FakeCloud(args.port, host=args.host).start()
+        except OSError as exc:
+            print(f"aitasks fake-cloud: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+            return 2
+        try:
+            for name, value in fake.env().items():
+                print(f"{name}={value}")
+            sys.stdout.flush()
+            print(f"aitasks fake-cloud: serving on {fake.base_url}; Ctrl-C to stop", file=sys.stderr, flush=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            fake.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("aitasks fake-cloud: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

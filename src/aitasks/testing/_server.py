@@ -1,0 +1,271 @@
+"""The HTTP/1.1 server: keep-alive, one thread per connection, quiet, and never a traceback or a hang."""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import socketserver
+import threading
+import uuid
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._control import control
+from ._records import RequestHeaders
+from ._replies import Reply, gcore_error, modelarts_error, reason
+from ._routes import Target, parse_target
+from ._state import CloudState, Incoming
+
+__all__ = ["FakeServer"]
+
+MAX_BODY = 1 << 20  # a cancel has no body; anything near this size is a client bug or an attack
+_NO_LENGTH = frozenset({204, 304})
+
+
+class _BadBody(Exception):
+    """The request body cannot be read (bad framing or too large)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+class FakeServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that tracks its connections so `close` ends idle keep-alive ones at once."""
+
+    daemon_threads = False  # joined by server_close, after close_connections woke them up
+    block_on_close = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], state: CloudState) -> None:
+        self.state = state
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self._connection_count = 0
+        self._served = threading.Event()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        try:
+            super().__init__(address, _Handler)
+        except OSError:
+            self._wake_reader.close()
+            self._wake_writer.close()
+            raise
+
+    def next_connection_number(self) -> int:
+        """Number the connections, so the request log shows keep-alive reuse."""
+        with self._connections_lock:
+            self._connection_count += 1
+            return self._connection_count
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn, a reverse DNS lookup that can take seconds.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is not an error worth a traceback on stderr."""
+
+    def serve(self) -> None:
+        """Accept connections until close(); a socketpair wakes the loop at once (no polling interval)."""
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self.stopping.is_set():
+                    for key, _ in selector.select():
+                        if key.fileobj is self.socket and not self.stopping.is_set():
+                            self._accept()
+        finally:
+            self._served.set()
+
+    def _accept(self) -> None:
+        try:
+            request, client_address = self.get_request()
+        except OSError:
+            return
+        try:
+            self.process_request(request, client_address)
+        except Exception:
+            self.shutdown_request(request)
+
+    def close(self) -> None:
+        """Stop serving, wake every connection thread, and wait for them."""
+        self.stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
+        self._served.wait(timeout=10)
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Parses with the standard library, answers from CloudState, writes each response in one send."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "aitasks-fake-cloud"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    server: FakeServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No per-request line on stderr: the request log is the record."""
+
+    def handle_one_request(self) -> None:
+        try:
+            line = self.rfile.readline(65537)
+            if not line:
+                self.close_connection = True
+                return
+            if len(line) > 65536:
+                self.requestline, self.request_version, self.command = "", "HTTP/1.1", ""
+                self.send_error(414)
+                return
+            self.raw_requestline = line
+            if not self.parse_request():
+                return
+            self._handle()
+        except OSError:  # reset, broken pipe, timeout: the client is gone
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol errors found by the standard library get a JSON body too, then the connection closes."""
+        self.close_connection = True
+        self._write(gcore_error(code, message or reason(code)), uuid.uuid4().hex)
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection_number = self.server.next_connection_number()
+
+    def _handle(self) -> None:
+        state = self.server.state
+        headers = RequestHeaders(list(self.headers.items()))
+        try:
+            body, bad_body = self._read_body(), None
+        except _BadBody as exc:
+            self.close_connection = True
+            body, bad_body = b"", exc.reply
+        incoming = Incoming(
+            parse_target(self.path), self.command, headers, body, uuid.uuid4().hex, self.connection_number
+        )
+        if bad_body is not None:
+            state.record(incoming, bad_body)
+            self._write(bad_body, incoming.request_id)
+            return
+        try:
+            reply = self._route(incoming)
+        except Exception as exc:  # a bug in the fake must still answer, not hang the client
+            reply = gcore_error(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
+            state.record(incoming, reply)
+        if reply is not None:
+            self._write(reply, incoming.request_id)
+
+    def _route(self, incoming: Incoming) -> Reply | None:
+        state, target = self.server.state, incoming.target
+        if target.route == "gcore" or target.route == "modelarts":
+            if incoming.method != "POST":
+                reply = _not_allowed(target)
+            else:
+                fault = state.take_fault(target)
+                if fault is not None and fault.delay and self.server.stopping.wait(fault.delay):
+                    self.close_connection = True
+                    return None
+                return state.answer(incoming, fault)
+        elif target.route == "control":
+            reply = control(state, incoming.method, target.raw_path, incoming.body)
+        elif target.raw_path.startswith("/v2/"):
+            reply = modelarts_error(404, "APIG.0101", "The API does not exist or has not been published.")
+        else:
+            reply = gcore_error(404, "Not found")
+        state.record(incoming, reply)
+        return reply
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        if not length_header.strip().isdigit():
+            raise _BadBody(gcore_error(400, "Invalid Content-Length"))
+        length = int(length_header)
+        if length > MAX_BODY:
+            raise _BadBody(gcore_error(413, "Request body too large"))
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1026).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise _BadBody(gcore_error(400, "Invalid chunked encoding")) from None
+            total += size
+            if size < 0 or total > MAX_BODY:
+                raise _BadBody(gcore_error(413, "Request body too large"))
+            if size == 0:
+                while self.rfile.readline(8194).strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(3)
+
+    def _write(self, reply: Reply, request_id: str) -> None:
+        if reply.action == "close":
+            self.close_connection = True
+            self._hang_up()
+            return
+        lines = [
+            f"HTTP/1.1 {reply.status} {reason(reply.status)}",
+            f"Date: {formatdate(usegmt=True)}",
+            f"Server: {self.server_version}",
+            f"X-Request-Id: {request_id}",
+        ]
+        custom = {name.lower() for name, _ in reply.headers}
+        if reply.content_type is not None and "content-type" not in custom:
+            lines.append(f"Content-Type: {reply.content_type}")
+        lines.extend(f"{name}: {value}" for name, value in reply.headers)
+        if reply.status not in _NO_LENGTH:
+            lines.append(f"Content-Length: {len(reply.body)}")
+        if self.close_connection or reply.action == "truncate":
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
+        body = b"" if self.command == "HEAD" or reply.status in _NO_LENGTH else reply.body
+        if reply.action == "truncate":
+            self.wfile.write(head + body[: len(body) // 2])
+            self.close_connection = True
+            self._hang_up()
+            return
+        self.wfile.write(head + body)
+
+    def _hang_up(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _not_allowed(target: Target) -> Reply:
+    allow = (("Allow", "POST"),)
+    if target.route == "modelarts":
+        return modelarts_error(405, "APIG.0101", "Method not allowed; use POST.", allow)
+    return gcore_error(405, "Method not allowed; use POST.", allow)

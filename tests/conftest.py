@@ -1,0 +1,167 @@
+"""Shared fixtures: a scripted loopback server, and one "target" per provider x auth x I/O style."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import aitasks
+from aitasks._retry import no_backoff
+
+from scripted_server import Reply, ScriptedServer, json_reply
+
+GCORE_KEY = "gk-0123456789abcdef"
+MA_TOKEN = "ma-token-0123456789abcdef"
+MA_AK = "AKEXAMPLE0123456789"
+MA_SK = "SKEXAMPLE0123456789abcdefghij"
+MA_PROJECT = "0123456789abcdef0123456789abcdef"
+SECRETS = (GCORE_KEY, MA_TOKEN, MA_SK)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backoff: run with real retry waits (the default test mode skips them)")
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Retries happen at once in tests, unless a test is marked `backoff`."""
+    if request.node.get_closest_marker("backoff"):
+        yield
+        return
+    with no_backoff():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's real credentials."""
+    for name in (
+        "GCORE_API_KEY",
+        "GCORE_BASE_URL",
+        "MODELARTS_ENDPOINT",
+        "MODELARTS_PROJECT_ID",
+        "MODELARTS_TOKEN",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as srv:
+        yield srv
+
+
+@dataclass
+class Target:
+    """One provider x credentials x sync/async combination, driven through the same few calls."""
+
+    name: str
+    provider: str
+    auth: str
+    is_async: bool
+    ref: str
+    path: str
+    success: Reply
+    documented: dict[int, tuple[type[aitasks.APIError], Reply]]
+
+    def client(self, base_url: str, **kwargs: Any) -> Any:
+        if self.provider == "gcore":
+            cls: Any = aitasks.AsyncGcore if self.is_async else aitasks.Gcore
+            return cls(GCORE_KEY, base_url=base_url, **kwargs)
+        cls = aitasks.AsyncModelArts if self.is_async else aitasks.ModelArts
+        creds: dict[str, str] = (
+            {"token": MA_TOKEN} if self.auth == "token" else {"access_key": MA_AK, "secret_key": MA_SK}
+        )
+        return cls(endpoint=base_url, project_id=MA_PROJECT, **creds, **kwargs)
+
+    def cancel(self, base_url: str, ref: Any = None, **kwargs: Any) -> aitasks.CancelResult:
+        """Cancel through a fresh client (closed afterwards), sync or async."""
+        strict = kwargs.pop("strict", False)
+        client = self.client(base_url, **kwargs)
+        target_ref = self.ref if ref is None else ref
+        if not self.is_async:
+            with client:
+                result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
+                return result
+
+        async def run() -> aitasks.CancelResult:
+            async with client:
+                value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
+                return value
+
+        return asyncio.run(run())
+
+    def check_auth(self, headers: dict[str, str]) -> None:
+        if self.provider == "gcore":
+            assert headers["authorization"] == f"apikey {GCORE_KEY}"
+        elif self.auth == "token":
+            assert headers["x-auth-token"] == MA_TOKEN
+            assert "authorization" not in headers
+        else:
+            assert headers["authorization"].startswith(f"SDK-HMAC-SHA256 Access={MA_AK}, SignedHeaders=")
+            assert headers["x-project-id"] == MA_PROJECT
+            assert len(headers["x-sdk-date"]) == 16
+
+
+def _gcore(is_async: bool) -> Target:
+    err: Callable[[int, str], Reply] = lambda status, text: json_reply(status, f'{{"error": "{text}"}}')  # noqa: E731
+    return Target(
+        name=f"gcore-{'async' if is_async else 'sync'}",
+        provider="gcore",
+        auth="apikey",
+        is_async=is_async,
+        ref="task-1",
+        path="/streaming/ai/tasks/task-1/cancel",
+        success=json_reply(202, '{"result": "Task has been cancelled successfully."}', **{"X-Request-Id": "req-1"}),
+        documented={
+            400: (aitasks.BadRequest, err(400, "Queue limit reached (100), try later.")),
+            404: (aitasks.TaskNotFound, err(404, "Task not found")),
+            412: (aitasks.TaskAlreadyFinished, err(412, "Cannot cancel task because it is already in status REVOKED.")),
+            422: (aitasks.FeatureDisabled, err(422, "Feature is disabled. Contact support to enable.")),
+        },
+    )
+
+
+def _modelarts(auth: str, is_async: bool) -> Target:
+    def err(status: int, code: str, text: str) -> Reply:
+        return json_reply(status, f'{{"error_code": "{code}", "error_msg": "{text}"}}')
+
+    return Target(
+        name=f"modelarts-{auth}-{'async' if is_async else 'sync'}",
+        provider="modelarts",
+        auth=auth,
+        is_async=is_async,
+        ref="ds-1/task-1",
+        path=f"/v2/{MA_PROJECT}/datasets/ds-1/tasks/task-1/stop",
+        success=Reply(204, headers={"X-Request-Id": "req-1"}),
+        documented={
+            401: (aitasks.AuthenticationError, err(401, "APIG.1002", "Incorrect token")),
+            403: (aitasks.PermissionDenied, err(403, "ModelArts.0203", "Forbidden project")),
+            404: (aitasks.TaskNotFound, err(404, "ModelArts.4352", "Dataset not found.")),
+        },
+    )
+
+
+TARGETS = [
+    _gcore(False),
+    _gcore(True),
+    _modelarts("token", False),
+    _modelarts("token", True),
+    _modelarts("aksk", False),
+    _modelarts("aksk", True),
+]
+
+
+@pytest.fixture(params=TARGETS, ids=[t.name for t in TARGETS])
+def target(request: pytest.FixtureRequest) -> Target:
+    """Every provider x auth x sync/async combination."""
+    value: Target = request.param
+    return value
