@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv generate check-specs check-generated lint typecheck pytest test demo bench
+.PHONY: venv generate check-specs check-generated lint typecheck pytest test demo bench update-specs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ check-specs: venv
 
 check-generated: venv
 	$(BIN)/python scripts/check_generated.py
+
+# make update-specs GCORE_PAGE=path MODELARTS_RST=path (either or both): take in newly downloaded vendor pages,
+# print the breaking-change report, regenerate and run check-specs (see README, "Updating a spec").
+update-specs: venv
+	$(BIN)/python scripts/update_specs.py $(if $(GCORE_PAGE),--gcore-page '$(GCORE_PAGE)') \
+		$(if $(MODELARTS_RST),--modelarts-rst '$(MODELARTS_RST)')
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,218 @@
+"""Take in a newly published vendor page, so a spec update is one command that says what it breaks.
+
+`make update-specs GCORE_PAGE=path MODELARTS_RST=path` (either or both) runs this script. For Gcore it extracts the
+YAML block of the page verbatim, writes the page and the YAML under specs/gcore/ and updates provenance.json
+(sha256, retrieval date, info.version); for ModelArts it replaces specs/modelarts/source.rst and updates its
+provenance.json. Then it prints the breaking-change report (the committed Gcore spec against the new one),
+regenerates generated/ when a spec changed, and runs check-specs, which after an RST change names the rows of the
+hand-written specs/modelarts/openapi.yaml that must change.
+
+A page identical to the one kept rewrites nothing. Every input is read and checked before anything is written.
+Exit 0: updated (or unchanged), nothing breaking, checks pass. Exit 1: files were updated but the report has a
+breaking change or a later step failed; review before committing. Exit 2: bad input; nothing was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from extract_gcore_spec import ExtractError, extract
+from spec_diff import Change, SpecError, diff_specs, format_report, load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "update-specs"
+
+
+class UpdateError(Exception):
+    """Input that cannot be taken in; the message is one line for the user and nothing has been written."""
+
+
+@dataclass
+class Plan:
+    """What one provider's update will write, and what the new spec changes for clients."""
+
+    provider: str
+    writes: dict[Path, bytes] = field(default_factory=dict)
+    changes: list[Change] | None = None  # None: no spec was compared
+    spec_changed: bool = False
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UpdateError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _provenance(path: Path, **fields: str) -> bytes:
+    """The provenance record at path with fields set, in the file's own layout (indent 2, UTF-8, final newline)."""
+    try:
+        record: dict[str, Any] = json.loads(_read(path, "provenance"))
+    except json.JSONDecodeError as exc:
+        raise UpdateError(f"{path}: not valid JSON (line {exc.lineno})") from None
+    record.update(fields)
+    return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _stage(plan: Plan, path: Path, data: bytes) -> None:
+    """Record a write only when the bytes differ, so an unchanged file keeps its mtime."""
+    if not path.exists() or path.read_bytes() != data:
+        plan.writes[path] = data
+
+
+def plan_gcore(root: Path, page_path: Path) -> Plan:
+    """Plan the Gcore update from a doc page: the page, its YAML block, provenance, and the report."""
+    plan = Plan("gcore")
+    folder = root / "specs" / "gcore"
+    page = _read(page_path, "Gcore page")
+    try:
+        block = extract(page, str(page_path))
+        new = load_spec(block, f"{page_path} (YAML block)")
+    except (ExtractError, SpecError) as exc:
+        raise UpdateError(str(exc)) from None
+    spec_path, page_file = folder / "openapi.yaml", folder / "source-page.txt"
+    old_block = spec_path.read_bytes() if spec_path.exists() else None
+    if old_block == block and page_file.exists() and page_file.read_bytes() == page:
+        return plan
+    if old_block != block:
+        plan.spec_changed = True
+        if old_block is not None:
+            try:
+                plan.changes = diff_specs(load_spec(old_block, str(spec_path.relative_to(root))), new)
+            except SpecError as exc:
+                raise UpdateError(f"the committed spec cannot be compared: {exc}") from None
+    _stage(plan, page_file, page)
+    _stage(plan, spec_path, block)
+    info = new.doc.get("info")
+    version = {"info_version": str(info["version"])} if isinstance(info, dict) and "version" in info else {}
+    record = _provenance(folder / "provenance.json", sha256=_sha256(block), retrieved=_today(), **version)
+    _stage(plan, folder / "provenance.json", record)
+    return plan
+
+
+def plan_modelarts(root: Path, rst_path: Path) -> Plan:
+    """Plan the ModelArts update from an RST page: the page itself and its provenance."""
+    plan = Plan("modelarts")
+    folder = root / "specs" / "modelarts"
+    page = _read(rst_path, "ModelArts page")
+    try:
+        page.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UpdateError(f"{rst_path}: not UTF-8 text, so not an RST page") from None
+    source = folder / "source.rst"
+    if source.exists() and source.read_bytes() == page:
+        return plan
+    _stage(plan, source, page)
+    _stage(
+        plan,
+        folder / "provenance.json",
+        _provenance(folder / "provenance.json", sha256=_sha256(page), retrieved=_today()),
+    )
+    return plan
+
+
+def _today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace path atomically, keeping its permission bits (the vendor pages are kept read-only)."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _run_step(root: Path, script: str, name: str) -> bool:
+    """Run one of the repository's scripts under root, echo its output, and say whether it passed."""
+    proc = subprocess.run([sys.executable, str(root / "scripts" / script)], cwd=root, capture_output=True, text=True)
+    for stream, text in ((sys.stdout, proc.stdout), (sys.stderr, proc.stderr)):
+        if text:
+            print(text.rstrip("\n"), file=stream)
+    if proc.returncode != 0:
+        print(f"{PREFIX}: {name} failed (exit {proc.returncode})", file=sys.stderr)
+    return proc.returncode == 0
+
+
+def _report(root: Path, plan: Plan) -> None:
+    names = ", ".join(str(p.relative_to(root)) for p in plan.writes)
+    print(f"{PREFIX}: {plan.provider}: updated {names}")
+    if plan.provider == "gcore" and plan.changes is not None:
+        print(f"{PREFIX}: gcore: breaking-change report, committed spec -> new spec:")
+        print(format_report(plan.changes, "the committed specs/gcore/openapi.yaml", "the new page's YAML"))
+    elif plan.provider == "gcore":
+        print(f"{PREFIX}: gcore: the YAML block is unchanged; only the page around it changed")
+    else:
+        print(f"{PREFIX}: modelarts: check-specs below names the rows of specs/modelarts/openapi.yaml to change")
+
+
+def _follow_up(root: Path, plans: list[Plan]) -> bool:
+    """Regenerate when a spec changed, then run check-specs; say whether both passed."""
+    ok = True
+    if any(p.spec_changed for p in plans):
+        ok = _run_step(root, "generate.py", "generate")
+    else:
+        print(f"{PREFIX}: no spec file changed; generated/ left as it is")
+    if not (root / "scripts" / "check_specs.py").exists():
+        print(f"{PREFIX}: check-specs skipped: scripts/check_specs.py is missing", file=sys.stderr)
+        return False
+    return _run_step(root, "check_specs.py", "check-specs") and ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Plan every update, write it, report, regenerate and check."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gcore-page", type=Path, help="a newly downloaded Gcore doc page (GCORE_PAGE)")
+    parser.add_argument("--modelarts-rst", type=Path, help="a newly downloaded ModelArts RST page (MODELARTS_RST)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root holding specs/ (default: this one)")
+    args = parser.parse_args(argv)
+    if args.gcore_page is None and args.modelarts_rst is None:
+        parser.error("nothing to update: give GCORE_PAGE=path and/or MODELARTS_RST=path")
+    root: Path = args.root.resolve()
+    try:
+        plans = [plan_gcore(root, args.gcore_page)] if args.gcore_page else []
+        plans += [plan_modelarts(root, args.modelarts_rst)] if args.modelarts_rst else []
+    except UpdateError as exc:
+        print(f"{PREFIX}: {exc}; nothing was written", file=sys.stderr)
+        return 2
+    for plan in plans:
+        if not plan.writes:
+            print(f"{PREFIX}: {plan.provider}: the page is unchanged; nothing to do")
+    changed = [plan for plan in plans if plan.writes]
+    if not changed:
+        return 0
+    for plan in changed:
+        for path, data in plan.writes.items():
+            _write(path, data)
+        _report(root, plan)
+    breaking = any(c.breaking for plan in changed for c in plan.changes or [])
+    checks_ok = _follow_up(root, changed)
+    verdict = "BREAKING changes above; adapt src/aitasks" if breaking else "no breaking change"
+    print(f"{PREFIX}: {verdict}; {'checks pass' if checks_ok else 'fix what failed'}; review `git diff`, then commit")
+    return 1 if breaking or not checks_ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,477 @@
+"""spec_diff classes each kind of spec change right for a client, prints it for humans and machines, exits 1/0/2."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from spec_diff import Spec as SpecDoc
+from spec_diff import SpecError, diff_specs, main
+
+ROOT = Path(__file__).resolve().parent.parent
+Spec = dict[str, Any]
+Mutation = Callable[[Spec], None]
+OP = "POST /tasks/{task_id}/cancel"
+
+BASE: Spec = {
+    "openapi": "3.1.0",
+    "info": {"title": "Tasks", "version": "1"},
+    "servers": [{"url": "https://api.example.com"}],
+    "security": [{"key": []}],
+    "paths": {
+        "/tasks/{task_id}/cancel": {
+            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "post": {
+                "operationId": "cancel_task",
+                "parameters": [
+                    {"name": "reason", "in": "query", "schema": {"type": "string"}},
+                    {"name": "mode", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"$ref": "#/components/parameters/trace"},
+                ],
+                "requestBody": {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CancelRequest"}}}
+                },
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}},
+                    },
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                },
+            },
+        }
+    },
+    "components": {
+        "parameters": {"trace": {"name": "X-Trace", "in": "header", "schema": {"type": "string"}}},
+        "schemas": {
+            "CancelRequest": {"type": "object", "properties": {"force": {"type": "boolean"}}},
+            "Result": {
+                "type": "object",
+                "required": ["result"],
+                "properties": {
+                    "result": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "state": {"type": "string", "enum": ["done", "revoked"]},
+                    "node": {"$ref": "#/components/schemas/Node"},
+                },
+            },
+            "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}},
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Error404": {"allOf": [{"$ref": "#/components/schemas/Error"}], "example": {"error": "nope"}},
+        },
+        "responses": {
+            "NotFound": {
+                "description": "Not found",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error404"}}},
+            }
+        },
+        "securitySchemes": {
+            "key": {"type": "apiKey", "in": "header", "name": "Authorization"},
+            "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+        },
+    },
+}
+
+
+def _post(spec: Spec) -> Spec:
+    post: Spec = spec["paths"]["/tasks/{task_id}/cancel"]["post"]
+    return post
+
+
+def _query(spec: Spec, name: str) -> Spec:
+    param: Spec = next(p for p in _post(spec)["parameters"] if p.get("name") == name)
+    return param
+
+
+def _write(path: Path, spec: Spec) -> Path:
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new: Mutation, old: Mutation | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """Diff BASE (changed by old) against BASE changed by old then new; return the exit code and the JSON changes."""
+    before, after = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    if old is not None:
+        old(before)
+        old(after)
+    new(after)
+    old_path, new_path = _write(tmp_path / "old.yaml", before), _write(tmp_path / "new.yaml", after)
+    code = main([str(old_path), str(new_path), "--json"])
+    changes: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return code, changes
+
+
+def _kinds(changes: list[dict[str, Any]]) -> set[tuple[str, bool]]:
+    return {(c["kind"], c["breaking"]) for c in changes}
+
+
+# Each case: (mutation of the new spec, the set of (kind, breaking) expected).
+def _drop_post(s: Spec) -> None:
+    del s["paths"]["/tasks/{task_id}/cancel"]["post"]
+    s["paths"]["/tasks/{task_id}/cancel"]["get"] = {"responses": {"200": {"description": "ok"}}}
+
+
+def _post_to_put(s: Spec) -> None:
+    item = s["paths"]["/tasks/{task_id}/cancel"]
+    item["put"] = item.pop("post")
+
+
+def _move_path(s: Spec) -> None:
+    s["paths"]["/tasks/{task_id}/stop"] = s["paths"].pop("/tasks/{task_id}/cancel")
+
+
+def _rename_path_param(s: Spec) -> None:
+    item = s["paths"].pop("/tasks/{task_id}/cancel")
+    item["parameters"][0]["name"] = "id"
+    s["paths"]["/tasks/{id}/cancel"] = item
+
+
+def _set(path: str, value: Any) -> Mutation:
+    """A mutation that sets one value, addressed by a dotted path of keys (integers index lists)."""
+
+    def mutate(s: Spec) -> None:
+        *parents, last = path.split(".")
+        node: Any = s
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return mutate
+
+
+def _all(*mutations: Mutation) -> Mutation:
+    """One mutation applying several in turn."""
+
+    def mutate(s: Spec) -> None:
+        for mutation in mutations:
+            mutation(s)
+
+    return mutate
+
+
+def _delete(path: str) -> Mutation:
+    def mutate(s: Spec) -> None:
+        *parents, last = path.split(".")
+        node: Any = s
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        del node[int(last) if isinstance(node, list) else last]
+
+    return mutate
+
+
+POST = "paths./tasks/{task_id}/cancel.post"
+RESULT = "components.schemas.Result.properties"
+BODY = "components.schemas.CancelRequest"
+
+CASES: list[tuple[str, Mutation, set[tuple[str, bool]]]] = [
+    ("operation removed", _drop_post, {("operation-removed", True), ("operation-added", False)}),
+    ("method changed", _post_to_put, {("operation-removed", True), ("operation-added", False)}),
+    ("path changed", _move_path, {("operation-removed", True), ("operation-added", False)}),
+    ("path parameter renamed", _rename_path_param, {("parameter-renamed", True)}),
+    ("operationId changed", _set(f"{POST}.operationId", "stop"), {("operation-id-changed", True)}),
+    ("operation deprecated", _set(f"{POST}.deprecated", True), {("operation-deprecated", False)}),
+    ("query parameter renamed", _set(f"{POST}.parameters.0.name", "why"), {("parameter-renamed", True)}),
+    (
+        "header parameter renamed via $ref",
+        _set("components.parameters.trace.name", "X-Id"),
+        {("parameter-renamed", True)},
+    ),
+    ("query parameter removed", _delete(f"{POST}.parameters.0"), {("parameter-removed", True)}),
+    (
+        "required parameter added",
+        lambda s: _post(s)["parameters"].append({"name": "n", "in": "query", "required": True}),
+        {("parameter-added", True)},
+    ),
+    (
+        "optional header parameter added",
+        lambda s: _post(s)["parameters"].append({"name": "X-N", "in": "header"}),
+        {("parameter-added", False)},
+    ),
+    (
+        "optional -> required parameter",
+        lambda s: _query(s, "reason").update(required=True),
+        {("parameter-required", True)},
+    ),
+    ("required -> optional parameter", lambda s: _query(s, "mode").pop("required"), {("parameter-optional", False)}),
+    ("parameter type changed", _set(f"{POST}.parameters.1.schema.type", "integer"), {("type-changed", True)}),
+    (
+        "parameter type widened",
+        _set(f"{POST}.parameters.1.schema.type", ["string", "integer"]),
+        {("type-changed", False)},
+    ),
+    ("request body removed", _delete(f"{POST}.requestBody"), {("request-body-removed", True)}),
+    ("optional -> required body", _set(f"{POST}.requestBody.required", True), {("request-body-required", True)}),
+    ("body property made required", _set(f"{BODY}.required", ["force"]), {("property-required", True)}),
+    ("optional body property added", _set(f"{BODY}.properties.why", {"type": "string"}), {("property-added", False)}),
+    (
+        "required body property added",
+        _all(_set(f"{BODY}.properties.why", {"type": "string"}), _set(f"{BODY}.required", ["why"])),
+        {("property-added", True)},
+    ),
+    ("body property removed", _delete(f"{BODY}.properties.force"), {("property-removed", True)}),
+    (
+        "body property type widened",
+        _set(f"{BODY}.properties.force.type", ["boolean", "string"]),
+        {("type-changed", False)},
+    ),
+    (
+        "body media type removed",
+        _set(f"{POST}.requestBody.content", {"text/plain": {}}),
+        {("media-type-removed", True), ("media-type-added", False)},
+    ),
+    ("success status added", _set(f"{POST}.responses.200", {"description": "OK"}), {("response-added", True)}),
+    ("error status added", _set(f"{POST}.responses.429", {"description": "Slow down"}), {("response-added", False)}),
+    ("success status removed", _delete(f"{POST}.responses.202"), {("response-removed", True)}),
+    ("error status removed", _delete(f"{POST}.responses.404"), {("response-removed", False)}),
+    ("response property removed", _delete(f"{RESULT}.result"), {("property-removed", True)}),
+    ("response property added", _set(f"{RESULT}.extra", {"type": "integer"}), {("property-added", False)}),
+    ("response property retyped", _set(f"{RESULT}.result.type", "integer"), {("type-changed", True)}),
+    ("response property made nullable", _set(f"{RESULT}.result.type", ["string", "null"]), {("type-changed", True)}),
+    ("response property narrowed", _set(f"{RESULT}.result.format", "uuid"), {("type-changed", False)}),
+    ("response required -> optional", _set("components.schemas.Result.required", []), {("property-optional", True)}),
+    ("response array items retyped", _set(f"{RESULT}.tags.items.type", "integer"), {("type-changed", True)}),
+    ("response enum value added", _set(f"{RESULT}.state.enum", ["done", "revoked", "lost"]), {("enum-changed", True)}),
+    ("response enum value removed", _set(f"{RESULT}.state.enum", ["done"]), {("enum-changed", False)}),
+    (
+        "recursive schema property removed",
+        _delete("components.schemas.Node.properties.child"),
+        {("property-removed", True)},
+    ),
+    (
+        "property removed behind allOf $ref",
+        _delete("components.schemas.Error.properties.error"),
+        {("property-removed", True)},
+    ),
+    (
+        "security header renamed",
+        _set("components.securitySchemes.key.name", "X-Key"),
+        {("security-scheme-changed", True)},
+    ),
+    (
+        "security scheme removed",
+        _delete("components.securitySchemes.token"),
+        {("security-scheme-removed", True)},
+    ),
+    (
+        "security scheme added but not required",
+        _set("components.securitySchemes.oauth", {"type": "http", "scheme": "bearer"}),
+        {("security-scheme-added", False)},
+    ),
+    ("new required scheme", _set("security", [{"key": [], "token": []}]), {("security-requirement-changed", True)}),
+    (
+        "alternative scheme allowed",
+        _set("security", [{"key": []}, {"token": []}]),
+        {("security-requirement-changed", False)},
+    ),
+    (
+        "operation requires another scheme",
+        _set(f"{POST}.security", [{"token": []}]),
+        {("security-requirement-changed", True)},
+    ),
+    (
+        "server URL changed",
+        _set("servers.0.url", "https://api2.example.com"),
+        {("server-removed", True), ("server-added", False)},
+    ),
+    ("server added", lambda s: s["servers"].append({"url": "https://eu.example.com"}), {("server-added", False)}),
+    ("info version changed", _set("info.version", "2"), {("info-version-changed", False)}),
+]
+
+
+@pytest.mark.parametrize(("new", "expected"), [(m, e) for _, m, e in CASES], ids=[c[0] for c in CASES])
+def test_crafted_change_is_classed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new: Mutation, expected: set[tuple[str, bool]]
+) -> None:
+    """Each crafted change yields exactly the expected kinds, classed right, and the matching exit code."""
+    code, changes = _run(tmp_path, capsys, new)
+    assert _kinds(changes) == expected
+    assert code == (1 if any(breaking for _, breaking in expected) else 0)
+
+
+def test_required_to_optional_body_and_relaxed_security_are_not_breaking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Relaxations (a required body made optional, auth dropped) are reported and exit 0."""
+    code, changes = _run(
+        tmp_path,
+        capsys,
+        _all(_delete(f"{POST}.requestBody.required"), _delete("security")),
+        old=_set(f"{POST}.requestBody.required", True),
+    )
+    assert _kinds(changes) == {("request-body-optional", False), ("security-requirement-changed", False)}
+    assert code == 0
+
+
+def test_request_body_added_is_breaking_only_when_required(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A new optional body is not breaking; a new required one is."""
+    code, changes = _run(tmp_path, capsys, lambda s: None, old=_delete(f"{POST}.requestBody"))
+    assert (code, changes) == (0, [])
+    add_optional = _set(f"{POST}.requestBody", {"content": {"application/json": {}}})
+    code, changes = _run(tmp_path, capsys, add_optional, old=_delete(f"{POST}.requestBody"))
+    assert (code, _kinds(changes)) == (0, {("request-body-added", False)})
+    add_required = _set(f"{POST}.requestBody", {"required": True, "content": {"application/json": {}}})
+    code, changes = _run(tmp_path, capsys, add_required, old=_delete(f"{POST}.requestBody"))
+    assert (code, _kinds(changes)) == (1, {("request-body-added", True)})
+
+
+def test_openapi_30_nullable_in_response_is_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """In a 3.0 spec, `nullable: true` on a response property widens its type."""
+    code, changes = _run(tmp_path, capsys, _set(f"{RESULT}.result.nullable", True), old=_set("openapi", "3.0.3"))
+    assert code == 1
+    assert changes == [
+        {
+            "kind": "type-changed",
+            "location": f"{OP} response 202 application/json: result",
+            "detail": "type string -> null | string",
+            "breaking": True,
+        }
+    ]
+
+
+def test_json_output_names_kind_location_detail_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--json prints a list of {kind, location, detail, breaking}, with locations down to the property."""
+    code, changes = _run(tmp_path, capsys, _all(_delete(f"{RESULT}.result"), _set(f"{POST}.parameters.0.name", "why")))
+    assert code == 1
+    assert changes == [
+        {
+            "kind": "parameter-renamed",
+            "location": f"{OP} query parameter reason",
+            "detail": "renamed to why",
+            "breaking": True,
+        },
+        {
+            "kind": "property-removed",
+            "location": f"{OP} response 202 application/json: result",
+            "detail": "property removed",
+            "breaking": True,
+        },
+    ]
+
+
+def test_human_output_prefixes_each_line_and_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --json: one line per change, BREAKING ones first, then a summary line."""
+    old, new = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    new["info"]["version"] = "2"
+    del _post(new)["responses"]["202"]
+    code = main([str(_write(tmp_path / "a.yaml", old)), str(_write(tmp_path / "b.yaml", new))])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0] == f"BREAKING: {OP} response 202: success status no longer documented [response-removed]"
+    assert lines[1] == "non-breaking: info: info.version 1 -> 2 [info-version-changed]"
+    assert lines[2].endswith("2 change(s) between " + f"{tmp_path / 'a.yaml'} and {tmp_path / 'b.yaml'}: 1 breaking")
+
+
+@pytest.mark.parametrize("provider", ["gcore", "modelarts"])
+def test_real_spec_against_itself_has_no_change(provider: str) -> None:
+    """Each committed spec compared with itself, through the command line, reports nothing and exits 0."""
+    spec = ROOT / "specs" / provider / "openapi.yaml"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "spec_diff.py"), str(spec), str(spec), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, json.loads(result.stdout), result.stderr) == (0, [], "")
+
+
+def test_real_specs_against_each_other_are_breaking(capsys: pytest.CaptureFixture[str]) -> None:
+    """Swapping one provider's spec for the other's is reported as breaking (removed operation and scheme)."""
+    code = main([str(ROOT / "specs/gcore/openapi.yaml"), str(ROOT / "specs/modelarts/openapi.yaml")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "BREAKING: POST /streaming/ai/tasks/{task_id}/cancel: operation removed [operation-removed]" in out
+    assert "BREAKING: security scheme APIKey: scheme removed [security-scheme-removed]" in out
+
+
+MALFORMED: list[tuple[str, str, str]] = [
+    ("missing file", "", "cannot read"),
+    ("invalid YAML", "openapi: 3.1.0\npaths: [unclosed\n", "not valid YAML at line"),
+    ("not a mapping", "- just\n- a list\n", "top level is not a mapping"),
+    ("not OpenAPI 3", "swagger: '2.0'\npaths: {}\n", "not an OpenAPI 3.x document"),
+    ("paths is a list", "openapi: 3.0.3\npaths: []\n", "paths must be a mapping"),
+    ("dangling $ref", "openapi: 3.0.3\npaths:\n  /a:\n    $ref: '#/nowhere'\n", "$ref '#/nowhere' does not resolve"),
+    ("external $ref", "openapi: 3.0.3\npaths:\n  /a:\n    $ref: 'other.yaml#/x'\n", "only local $refs"),
+    ("parameters not a list", "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      parameters: 3\n", "must be a list"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [(t, m) for _, t, m in MALFORMED], ids=[c[0] for c in MALFORMED])
+def test_malformed_input_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    """Unreadable or malformed input exits 2 with one line on stderr naming the file and the problem."""
+    bad = tmp_path / "bad.yaml"
+    if text:
+        bad.write_text(text, encoding="utf-8")
+    good = _write(tmp_path / "good.yaml", BASE)
+    assert main([str(good), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"spec_diff: {bad}") and message in err
+
+
+def test_malformed_input_gives_no_traceback_from_the_command_line(tmp_path: Path) -> None:
+    """Run as a script, a malformed spec exits 2 with a single line and no traceback."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: 3.1.0\npaths: {a: [\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "spec_diff.py"), str(bad), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into a spec dict, for the fuzz test below."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    return [p for key, value in children for p in [(*prefix, key), *_paths(value, (*prefix, key))]]
+
+
+JUNK: list[Any] = [
+    None,
+    1,
+    "x",
+    True,
+    [],
+    {},
+    [1],
+    [[]],
+    [{}],
+    {"a": 1},
+    {"$ref": "#/nowhere"},
+    {"$ref": "#/components"},
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_paths(BASE)), st.sampled_from(JUNK)), min_size=1, max_size=4))
+def test_any_damaged_spec_is_compared_or_refused_never_crashes(damage: list[tuple[tuple[Any, ...], Any]]) -> None:
+    """Replacing any part of a spec with junk gives changes or a SpecError, never another exception."""
+    doc = copy.deepcopy(BASE)
+    for path, value in damage:
+        with contextlib.suppress(LookupError, TypeError, ValueError):  # an earlier replacement removed this path
+            _set(".".join(map(str, path)), copy.deepcopy(value))(doc)
+    for old, new in ((BASE, doc), (doc, BASE)):
+        with contextlib.suppress(SpecError):
+            diff_specs(SpecDoc(old, "old"), SpecDoc(new, "new"))

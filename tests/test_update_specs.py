@@ -1,0 +1,167 @@
+"""update-specs takes in a changed vendor page (spec, provenance, report, regenerate, check); a same page is a no-op."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from extract_gcore_spec import extract
+from update_specs import main
+
+ROOT = Path(__file__).resolve().parent.parent
+HAS_CHECK_SPECS = (ROOT / "scripts" / "check_specs.py").exists()
+OLD_VERSION = "2026-05-15T06:37:28.230198+00:00"
+NEW_VERSION = "2026-06-01T00:00:00+00:00"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the parts of the repository the update touches."""
+    root = tmp_path / "repo"
+    for name in ("specs", "scripts", "generated"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "ruff.toml", root / "ruff.toml")
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and mtime of every file under specs/ and generated/."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for folder in ("specs", "generated")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def _gcore_page(tmp_path: Path) -> Path:
+    """The seed page with the `result` property renamed to `outcome` and a new info.version."""
+    text = (ROOT / "specs" / "gcore" / "source-page.txt").read_text(encoding="utf-8")
+    assert text.count("\n        result:\n") == 1 and text.count(OLD_VERSION) == 1
+    text = text.replace("\n        result:\n", "\n        outcome:\n").replace(OLD_VERSION, NEW_VERSION)
+    page = tmp_path / "gcore-page.txt"
+    page.write_text(text, encoding="utf-8")
+    return page
+
+
+def test_unchanged_pages_change_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The committed pages fed back in rewrite no file (same bytes, same mtimes) and exit 0."""
+    before = _snapshot(project)
+    code = main(
+        [
+            "--root",
+            str(project),
+            "--gcore-page",
+            str(ROOT / "specs" / "gcore" / "source-page.txt"),
+            "--modelarts-rst",
+            str(ROOT / "specs" / "modelarts" / "source.rst"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert _snapshot(project) == before
+    assert "gcore: the page is unchanged; nothing to do" in out
+    assert "modelarts: the page is unchanged; nothing to do" in out
+
+
+def test_changed_gcore_page_updates_spec_provenance_and_reports_breaking(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A renamed response property: spec and page rewritten, provenance updated, BREAKING reported, code regenerated."""
+    page = _gcore_page(tmp_path)
+    code = main(["--root", str(project), "--gcore-page", str(page)])
+    captured = capsys.readouterr()
+    folder = project / "specs" / "gcore"
+    block = extract(page.read_bytes())
+    assert code == 1
+    assert (folder / "openapi.yaml").read_bytes() == block
+    assert (folder / "source-page.txt").read_bytes() == page.read_bytes()
+    provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["sha256"] == hashlib.sha256(block).hexdigest()
+    assert provenance["retrieved"] == datetime.date.today().isoformat()
+    assert provenance["info_version"] == NEW_VERSION
+    assert provenance["source_page"] == "specs/gcore/source-page.txt"  # other fields kept
+    assert (
+        "BREAKING: POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json: result: property removed"
+        in captured.out
+    )
+    assert f"info.version {OLD_VERSION} -> {NEW_VERSION}" in captured.out
+    model = project / "generated" / "aitasks_gcore_api" / "models" / "ai_post_response_result.py"
+    assert "outcome" in model.read_text(encoding="utf-8")
+    if HAS_CHECK_SPECS:
+        assert "check-specs" in captured.out + captured.err
+    else:
+        assert "check-specs skipped: scripts/check_specs.py is missing" in captured.err
+
+
+def test_changed_modelarts_page_is_taken_in_and_check_specs_names_the_row(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A status code added to the RST replaces source.rst, updates its sha256, and check-specs names the row."""
+    text = (ROOT / "specs" / "modelarts" / "source.rst").read_text(encoding="utf-8")
+    rst = tmp_path / "new.rst"
+    rst.write_text(text.replace("404         Not Found\n", "404         Not Found\n409         Conflict\n"), "utf-8")
+    generated = _snapshot(project)
+    code = main(["--root", str(project), "--modelarts-rst", str(rst)])
+    captured = capsys.readouterr()
+    folder = project / "specs" / "modelarts"
+    assert (folder / "source.rst").read_bytes() == rst.read_bytes()
+    provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["sha256"] == hashlib.sha256(rst.read_bytes()).hexdigest()
+    assert provenance["retrieved"] == datetime.date.today().isoformat()
+    assert {k: v for k, v in _snapshot(project).items() if k.startswith("generated")} == {
+        k: v for k, v in generated.items() if k.startswith("generated")
+    }
+    if not HAS_CHECK_SPECS:
+        pytest.skip("scripts/check_specs.py is not in the repository yet")
+    assert code == 1
+    assert "409" in captured.err and "check-specs failed" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("page_text", "message"),
+    [
+        ("# A page\n\nno fence here\n", "no ```yaml fenced block found"),
+        ("```yaml\nopenapi: 3.1.0\npaths: [\n```\n", "not valid YAML"),
+    ],
+    ids=["no YAML block", "malformed YAML block"],
+)
+def test_bad_page_writes_nothing_and_exits_2(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], page_text: str, message: str
+) -> None:
+    """A page without a usable YAML block is refused with one line, before anything is written."""
+    page = tmp_path / "page.txt"
+    page.write_text(page_text, encoding="utf-8")
+    rst = tmp_path / "new.rst"
+    rst.write_text("Changed\n=======\n", encoding="utf-8")
+    before = _snapshot(project)
+    assert main(["--root", str(project), "--gcore-page", str(page), "--modelarts-rst", str(rst)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "nothing was written" in err and err.count("\n") == 1
+    assert _snapshot(project) == before
+
+
+def test_no_page_given_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without GCORE_PAGE or MODELARTS_RST the command says what to pass and exits 2."""
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+    assert "give GCORE_PAGE=path and/or MODELARTS_RST=path" in capsys.readouterr().err
+
+
+def test_make_target_passes_either_page(tmp_path: Path) -> None:
+    """`make update-specs` hands GCORE_PAGE and MODELARTS_RST to the script, quoted, and only those given."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    cmd = ["make", "-n", "-C", str(ROOT), "update-specs", "MODELARTS_RST=/tmp/a b.rst"]
+    dry = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
+    assert "scripts/update_specs.py" in dry and "--modelarts-rst '/tmp/a b.rst'" in dry and "--gcore-page" not in dry
