@@ -15,10 +15,10 @@ __all__ = ["check_project_id", "check_secret", "check_url", "from_env"]
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
-def from_env(value: str | None, *names: str) -> tuple[str | None, str]:
+def from_env(value: str | None, argument: str, *names: str) -> tuple[str | None, str]:
     """The argument if given, else the first set environment variable; with the name to blame for it."""
     if value is not None:
-        return value, names[0].lower()
+        return value, f"the {argument}= argument"
     for name in names:
         env = os.environ.get(name)
         if env:

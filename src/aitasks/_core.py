@@ -18,7 +18,7 @@ from ._results import CancelResult, Outcome
 from ._status import RETRYABLE_STATUSES, error_class
 from ._version import __version__
 
-__all__ = ["AsyncProviderClient", "Provider", "SyncProviderClient"]
+__all__ = ["AsyncProviderClient", "Provider", "Redactor", "SyncProviderClient"]
 
 logger = logging.getLogger("aitasks")
 
@@ -42,7 +42,7 @@ class Provider(abc.ABC):
 
     base_url: str
     auth: httpx.Auth
-    secrets: tuple[str, ...]
+    redact: Redactor
 
     @abc.abstractmethod
     def ref(self, value: str | TaskRef) -> TaskRef:
@@ -60,12 +60,24 @@ class Provider(abc.ABC):
     def fields(self, parsed: object) -> tuple[str | None, str | None]:
         """(error_code, message) from a generated model, when it holds them."""
 
-    def redact(self, text: str) -> str:
-        """Remove credentials a server might echo back (those long enough not to match ordinary words)."""
-        for secret in self.secrets:
-            if len(secret) >= 6 and secret in text:
-                text = text.replace(secret, "***")
+
+class Redactor:
+    """Removes credentials a server might echo back; its repr shows none of them."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, *values: str | None) -> None:
+        # Values too short to be real keys would also match ordinary words.
+        self._values = tuple(v for v in values if v and len(v) >= 6)
+
+    def __call__(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, "***")
         return text
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._values)} values hidden)"
 
 
 class _Retry(Exception):

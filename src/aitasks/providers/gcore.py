@@ -14,7 +14,7 @@ from aitasks_gcore_api.models.upgraderequired import Upgraderequired
 
 from .._auth import HeaderAuth
 from .._config import check_secret, check_url, from_env
-from .._core import AsyncProviderClient, Provider, SyncProviderClient
+from .._core import AsyncProviderClient, Provider, Redactor, SyncProviderClient
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 
@@ -32,7 +32,7 @@ class GcoreProvider(Provider):
     finished_status = 412
 
     def __init__(self, api_key: str | None, base_url: str | None) -> None:
-        key, source = from_env(api_key, "GCORE_API_KEY")
+        key, source = from_env(api_key, "api_key", "GCORE_API_KEY")
         if key is None:
             raise ConfigurationError("no Gcore API key: pass api_key= or set GCORE_API_KEY")
         check_secret(key, source)
@@ -40,8 +40,8 @@ class GcoreProvider(Provider):
         if not bare:
             raise ConfigurationError(f"{source} holds only the word 'apikey'")
         self.auth = HeaderAuth("Authorization", f"apikey {bare}")
-        self.secrets = (bare,)
-        url, url_source = from_env(base_url, "GCORE_BASE_URL")
+        self.redact = Redactor(bare)
+        url, url_source = from_env(base_url, "base_url", "GCORE_BASE_URL")
         self.base_url = check_url(url or DEFAULT_BASE_URL, url_source)
 
     def ref(self, value: str | TaskRef) -> TaskRef:

@@ -11,7 +11,7 @@ from aitasks_modelarts_api.models.error import Error
 
 from .._auth import AKSKAuth, HeaderAuth
 from .._config import check_project_id, check_secret, check_url, from_env
-from .._core import AsyncProviderClient, Provider, SyncProviderClient
+from .._core import AsyncProviderClient, Provider, Redactor, SyncProviderClient
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 
@@ -35,35 +35,37 @@ class ModelArtsProvider(Provider):
         secret_key: str | None,
         security_token: str | None,
     ) -> None:
-        url, url_source = from_env(endpoint, "MODELARTS_ENDPOINT")
+        url, url_source = from_env(endpoint, "endpoint", "MODELARTS_ENDPOINT")
         if url is None:
             raise ConfigurationError(
                 "no ModelArts endpoint: pass endpoint= or set MODELARTS_ENDPOINT "
                 "(e.g. https://modelarts.eu-de.otc.t-systems.com)"
             )
         self.base_url = check_url(url, url_source)
-        project, project_source = from_env(project_id, "MODELARTS_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")
+        project, project_source = from_env(
+            project_id, "project_id", "MODELARTS_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"
+        )
         if project is None:
             raise ConfigurationError(
                 "no ModelArts project id: pass project_id= or set MODELARTS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID)"
             )
         self.project_id = check_project_id(project, project_source)
-        self.auth, self.secrets = self._credentials(token, access_key, secret_key, security_token)
+        self.auth, self.redact = self._credentials(token, access_key, secret_key, security_token)
 
     def _credentials(
         self, token: str | None, access_key: str | None, secret_key: str | None, security_token: str | None
-    ) -> tuple[httpx.Auth, tuple[str, ...]]:
+    ) -> tuple[httpx.Auth, Redactor]:
         """Explicit arguments win over the environment; a token wins over AK/SK at the same level."""
         explicit_aksk = access_key is not None or secret_key is not None
         if token is None and not explicit_aksk:
-            token, token_source = from_env(None, "MODELARTS_TOKEN")
+            token, token_source = from_env(None, "token", "MODELARTS_TOKEN")
         else:
-            token_source = "token"
+            token_source = "the token= argument"
         if token is not None:
             check_secret(token, token_source)
-            return HeaderAuth("X-Auth-Token", token), (token,)
-        ak, ak_source = from_env(access_key, "HUAWEICLOUD_SDK_AK")
-        sk, sk_source = from_env(secret_key, "HUAWEICLOUD_SDK_SK")
+            return HeaderAuth("X-Auth-Token", token), Redactor(token)
+        ak, ak_source = from_env(access_key, "access_key", "HUAWEICLOUD_SDK_AK")
+        sk, sk_source = from_env(secret_key, "secret_key", "HUAWEICLOUD_SDK_SK")
         if ak is None and sk is None:
             raise ConfigurationError(
                 "no ModelArts credentials: pass token= or access_key=/secret_key=, or set MODELARTS_TOKEN "
@@ -79,11 +81,11 @@ class ModelArtsProvider(Provider):
             )
         check_secret(ak, ak_source)
         check_secret(sk, sk_source)
-        sec, sec_source = from_env(security_token, "HUAWEICLOUD_SDK_SECURITY_TOKEN")
+        sec, sec_source = from_env(security_token, "security_token", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
         if sec is not None:
             check_secret(sec, sec_source)
         auth = AKSKAuth(ak, sk, self.project_id, sec)
-        return auth, tuple(s for s in (sk, sec) if s)
+        return auth, Redactor(sk, sec)
 
     def ref(self, value: str | TaskRef) -> TaskRef:
         return TaskRef.parse(value, "modelarts")

@@ -1,0 +1,86 @@
+"""The public names are exactly those in DESIGN.md, and each one resolves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import aitasks
+
+EXPECTED = [
+    "AITasksError",
+    "APIError",
+    "AsyncClient",
+    "AsyncGcore",
+    "AsyncModelArts",
+    "AuthenticationError",
+    "BadRequest",
+    "BulkResult",
+    "CancelResult",
+    "Client",
+    "ConfigurationError",
+    "FeatureDisabled",
+    "Gcore",
+    "InvalidTaskRef",
+    "ModelArts",
+    "Outcome",
+    "PermissionDenied",
+    "RateLimited",
+    "ServerError",
+    "TaskAlreadyFinished",
+    "TaskNotFound",
+    "TaskRef",
+    "Timeout",
+    "TransportError",
+    "UnexpectedResponse",
+    "__version__",
+]
+
+
+def test_all_is_exact_and_sorted() -> None:
+    """`aitasks.__all__` lists the public API, sorted, and every name resolves."""
+    assert aitasks.__all__ == EXPECTED
+    for name in aitasks.__all__:
+        assert getattr(aitasks, name) is not None
+    assert set(dir(aitasks)) >= set(EXPECTED)
+
+
+def test_error_tree_shape() -> None:
+    """The error classes form the tree drawn in aitasks/_errors.py."""
+    for name in ("ConfigurationError", "InvalidTaskRef", "APIError", "TransportError"):
+        assert issubclass(getattr(aitasks, name), aitasks.AITasksError)
+    assert issubclass(aitasks.InvalidTaskRef, ValueError)
+    for name in (
+        "BadRequest",
+        "AuthenticationError",
+        "PermissionDenied",
+        "TaskNotFound",
+        "TaskAlreadyFinished",
+        "FeatureDisabled",
+        "RateLimited",
+        "ServerError",
+        "UnexpectedResponse",
+    ):
+        assert issubclass(getattr(aitasks, name), aitasks.APIError)
+    assert issubclass(aitasks.Timeout, aitasks.TransportError)
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    """A typo is an AttributeError, not a silent None."""
+    try:
+        aitasks.Gcorre  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "Gcorre" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_import_is_lazy() -> None:
+    """`import aitasks` loads neither the generated packages nor stamina until a client is used."""
+    code = (
+        "import sys, aitasks\n"
+        "heavy = [m for m in ('aitasks_gcore_api', 'aitasks_modelarts_api', 'stamina', 'tenacity') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == ""
