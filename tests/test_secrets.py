@@ -21,7 +21,7 @@ def _assert_clean(text: str) -> None:
 
 def test_reprs_hide_credentials(server: ScriptedServer) -> None:
     """Client, provider and auth reprs carry no secret."""
-    clients = [
+    clients: list[aitasks.Gcore | aitasks.ModelArts | aitasks.Client] = [
         aitasks.Gcore(GCORE_KEY, base_url=server.url),
         aitasks.ModelArts(endpoint=server.url, project_id=MA_PROJECT, token=MA_TOKEN),
         aitasks.ModelArts(endpoint=server.url, project_id=MA_PROJECT, access_key=MA_AK, secret_key=MA_SK),
