@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from aitasks._auth import AKSKAuth
 from aitasks._signing import parse_authorization
 
-_ids = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40
-).filter(lambda s: s not in (".", "..") and not s.isspace())
+_ids = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).filter(
+    lambda s: s not in (".", "..") and not s.isspace()
+)
 _keys = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz", min_size=8, max_size=40)
 _when = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2035, 1, 1)).map(
     lambda d: d.replace(tzinfo=dt.timezone.utc, microsecond=0)
