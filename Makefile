@@ -39,3 +39,6 @@ pytest: venv
 	$(BIN)/pytest
 
 test: check-specs check-generated lint typecheck pytest
+
+demo: venv
+	$(BIN)/python scripts/demo.py
