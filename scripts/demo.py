@@ -28,7 +28,7 @@ def _expect(condition: bool, what: str) -> None:
 def _show(result: aitasks.CancelResult) -> str:
     attempts = f"{result.attempts} attempt" + ("s" if result.attempts != 1 else "")
     message = f'  "{result.message}"' if result.message else ""
-    return f"{str(result.ref):<40} {result.outcome.value:<17} HTTP {result.status_code}  {attempts}{message}"
+    return f"{result.ref!s:<40} {result.outcome.value:<17} HTTP {result.status_code}  {attempts}{message}"
 
 
 def run(fake: FakeCloud) -> None:
