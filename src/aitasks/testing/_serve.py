@@ -25,6 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_env(env: dict[str, str]) -> None:
+    """KEY=VALUE lines on stdout; a reader that already went away does not stop the server."""
+    try:
+        for name, value in env.items():
+            print(f"{name}={value}")
+        sys.stdout.flush()
+    except OSError:
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 on usage errors or when the port is taken."""
     args = _parser().parse_args(argv)
@@ -44,9 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"aitasks fake-cloud: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
             return 2
         try:
-            for name, value in fake.env().items():
-                print(f"{name}={value}")
-            sys.stdout.flush()
+            _print_env(fake.env())
             print(f"aitasks fake-cloud: serving on {fake.base_url}; Ctrl-C to stop", file=sys.stderr, flush=True)
             while not stop.wait(0.5):
                 pass
