@@ -638,3 +638,10 @@ def test_fake_cloud_env_fixture_sets_the_environment(fake_cloud_env: FakeCloud) 
     import os
 
     assert {name: os.environ[name] for name in fake_cloud_env.env()} == fake_cloud_env.env()
+
+
+def test_env_includes_a_configured_security_token() -> None:
+    """With temporary credentials, env() also exports HUAWEICLOUD_SDK_SECURITY_TOKEN."""
+    with FakeCloud(security_token="sts") as fake:
+        assert fake.env()["HUAWEICLOUD_SDK_SECURITY_TOKEN"] == "sts"
+        assert len(fake.env()) == 8

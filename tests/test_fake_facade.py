@@ -209,3 +209,12 @@ def test_client_helper_routes_both_providers(fake_cloud: FakeCloud) -> None:
         assert client.cancel("gcore:g").outcome is aitasks.Outcome.CANCELLED
         assert client.cancel("modelarts:d/m").outcome is aitasks.Outcome.CANCELLED
     assert [r.route for r in fake_cloud.requests] == ["gcore", "modelarts"]
+
+
+def test_temporary_credentials_send_the_security_token() -> None:
+    """With a security token configured, the AK/SK helper client sends it and the fake accepts the call."""
+    with FakeCloud(security_token="sts-token") as fake:
+        fake.add_modelarts_task("d", "m")
+        with fake.modelarts_client("aksk") as modelarts:
+            assert modelarts.cancel("d/m").status_code == 204
+        assert fake.requests[-1].headers["x-security-token"] == "sts-token"

@@ -135,8 +135,8 @@ class FakeCloud:
         return self._state.credentials.secret_key
 
     def env(self) -> dict[str, str]:
-        """The seven environment variables that point the library (and `aitasks` CLI) at this fake."""
-        return {
+        """The seven variables that point the library and the `aitasks` CLI here (eight with a security token)."""
+        env = {
             "GCORE_BASE_URL": self.base_url,
             "GCORE_API_KEY": self.gcore_api_key,
             "MODELARTS_ENDPOINT": self.base_url,
@@ -145,6 +145,9 @@ class FakeCloud:
             "HUAWEICLOUD_SDK_AK": self.access_key,
             "HUAWEICLOUD_SDK_SK": self.secret_key,
         }
+        if self._state.credentials.security_token is not None:
+            env["HUAWEICLOUD_SDK_SECURITY_TOKEN"] = self._state.credentials.security_token
+        return env
 
     # --- tasks -----------------------------------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ def fake_cloud() -> Iterator[FakeCloud]:
 
 @pytest.fixture
 def fake_cloud_env(fake_cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch) -> FakeCloud:
-    """`fake_cloud`, with its seven environment variables set so `from_env()` and the CLI find it."""
-    for name in ("MODELARTS_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+    """`fake_cloud`, with its environment variables set so `from_env()` and the CLI find it."""
+    for name in ("HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):  # would mix in other credentials
         monkeypatch.delenv(name, raising=False)
     for name, value in fake_cloud.env().items():
         monkeypatch.setenv(name, value)

@@ -35,8 +35,8 @@ class _BadBody(Exception):
 class FakeServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that tracks its connections so `close` ends idle keep-alive ones at once."""
 
-    daemon_threads = False  # joined by server_close, after close_connections woke them up
-    block_on_close = True
+    daemon_threads = True  # a fake never stopped must not hang interpreter exit on an idle keep-alive connection
+    block_on_close = True  # ...but close() still joins them (server_close), after waking them up
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], state: CloudState) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "Credentials",
     "Incoming",
     "TaskKey",
+    "task_key",
 ]
 
 GCORE_RUNNING = ("PENDING", "STARTED", "PROCESSING", "PROGRESS")
