@@ -183,6 +183,18 @@ class _Call:
             attempts=self.attempts,
         )
 
+    def settle(self, exchange: _Exchange, started: float, parsed: object, failure: Exception | None) -> CancelResult:
+        """Map how one attempt ended (an answer, a parse failure or an httpx error) to a result or an error."""
+        if isinstance(failure, httpx.HTTPError):
+            self.log(None, started, type(failure).__name__)
+            raise self.transport_error(failure) from None
+        response = exchange.response
+        if failure is not None and (response is None or not isinstance(failure, _PARSE_ERRORS)):
+            raise failure
+        assert response is not None
+        self.log(response, started)
+        return self.outcome(response, parsed, parse_failed=failure is not None)
+
     def log(self, response: httpx.Response | None, started: float, error: str | None = None) -> None:
         """One DEBUG line per attempt: method, path, status, attempt, elapsed; never headers."""
         if logger.isEnabledFor(logging.DEBUG):
@@ -196,7 +208,7 @@ class _Call:
             )
 
 
-class _SyncExchange:
+class _Exchange:
     """Stands in for the generated Client: sends with our auth, timeout and no redirects, and keeps the response."""
 
     __slots__ = ("_core", "response")
@@ -206,37 +218,42 @@ class _SyncExchange:
         self._core = core
         self.response: httpx.Response | None = None
 
+    def _options(self, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        core = self._core
+        return {
+            "url": core.base_url + url,
+            "auth": core.provider.auth,
+            "timeout": core.timeout,
+            "follow_redirects": False,
+            **kwargs,
+        }
+
+
+class _SyncExchange(_Exchange):
+    """The generated `sync_detailed` calls `get_httpx_client().request(...)`."""
+
+    __slots__ = ()
+
     def get_httpx_client(self) -> _SyncExchange:
         return self
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self._core
-        http: httpx.Client = core.http  # type: ignore[assignment]
-        self.response = http.request(
-            method, core.base_url + url, auth=core.provider.auth, timeout=core.timeout, follow_redirects=False, **kwargs
-        )
+        http: httpx.Client = self._core.http  # type: ignore[assignment]
+        self.response = http.request(method, **self._options(url, kwargs))
         return self.response
 
 
-class _AsyncExchange:
-    """The async twin of _SyncExchange."""
+class _AsyncExchange(_Exchange):
+    """The generated `asyncio_detailed` calls `get_async_httpx_client().request(...)`."""
 
-    __slots__ = ("_core", "response")
-    raise_on_unexpected_status = False
-
-    def __init__(self, core: _Core) -> None:
-        self._core = core
-        self.response: httpx.Response | None = None
+    __slots__ = ()
 
     def get_async_httpx_client(self) -> _AsyncExchange:
         return self
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self._core
-        http: httpx.AsyncClient = core.http  # type: ignore[assignment]
-        self.response = await http.request(
-            method, core.base_url + url, auth=core.provider.auth, timeout=core.timeout, follow_redirects=False, **kwargs
-        )
+        http: httpx.AsyncClient = self._core.http  # type: ignore[assignment]
+        self.response = await http.request(method, **self._options(url, kwargs))
         return self.response
 
 
@@ -339,22 +356,11 @@ class SyncProviderClient(_ClientBase):
         call.attempts += 1
         exchange = _SyncExchange(self._core)
         started = time.perf_counter()
-        parse_failed = False
-        parsed: object = None
         try:
             parsed = self._core.provider.send(call.ref, exchange)
-        except httpx.HTTPError as exc:
-            call.log(None, started, type(exc).__name__)
-            failure = call.transport_error(exc)
-            raise failure from None
-        except _PARSE_ERRORS:
-            if exchange.response is None:
-                raise
-            parse_failed = True
-        response = exchange.response
-        assert response is not None
-        call.log(response, started)
-        return call.outcome(response, parsed, parse_failed)
+        except Exception as exc:
+            return call.settle(exchange, started, None, exc)
+        return call.settle(exchange, started, parsed, None)
 
     def close(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
@@ -406,22 +412,11 @@ class AsyncProviderClient(_ClientBase):
         call.attempts += 1
         exchange = _AsyncExchange(self._core)
         started = time.perf_counter()
-        parse_failed = False
-        parsed: object = None
         try:
             parsed = await self._core.provider.asend(call.ref, exchange)
-        except httpx.HTTPError as exc:
-            call.log(None, started, type(exc).__name__)
-            failure = call.transport_error(exc)
-            raise failure from None
-        except _PARSE_ERRORS:
-            if exchange.response is None:
-                raise
-            parse_failed = True
-        response = exchange.response
-        assert response is not None
-        call.log(response, started)
-        return call.outcome(response, parsed, parse_failed)
+        except Exception as exc:
+            return call.settle(exchange, started, None, exc)
+        return call.settle(exchange, started, parsed, None)
 
     async def aclose(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
