@@ -11,8 +11,9 @@ import pytest
 
 import aitasks
 from aitasks._retry import no_backoff
+from aitasks.testing import FakeCloud
 
-from scripted_server import Reply, ScriptedServer, json_reply
+from scripted_server import Recorded, Reply, ScriptedServer, json_reply
 
 GCORE_KEY = "gk-0123456789abcdef"
 MA_TOKEN = "ma-token-0123456789abcdef"
@@ -53,10 +54,47 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+class FakeCloudBackend:
+    """Plays scripted replies through FakeCloud's fault injection, so the suite also runs against the fake."""
+
+    def __init__(self, fake: FakeCloud) -> None:
+        self.fake = fake
+        self.url = fake.base_url
+        fake.add_gcore_task("task-1")
+        fake.add_modelarts_task("ds-1", "task-1")
+
+    def script(self, *replies: Reply) -> None:
+        for reply in replies:
+            if reply.drop:
+                self.fake.drop_next(delay=reply.delay)
+            else:
+                self.fake.fail_next(reply.status, body=reply.body, headers=reply.headers, delay=reply.delay)
+
+    @property
+    def requests(self) -> list[Recorded]:
+        return [
+            Recorded(r.method, r.raw_path, {k.lower(): v for k, v in r.headers.raw_items()}, r.body)
+            for r in self.fake.requests
+        ]
+
+
 @pytest.fixture
-def server() -> Iterator[ScriptedServer]:
+def scripted() -> Iterator[ScriptedServer]:
+    """For replies no HTTP server library will send (1xx finals, statuses past 599): bytes on a socket."""
     with ScriptedServer() as srv:
         yield srv
+
+
+@pytest.fixture(params=["scripted", "fake-cloud"])
+def server(request: pytest.FixtureRequest) -> Iterator[ScriptedServer | FakeCloudBackend]:
+    """The conformance suite's server: the byte-exact scripted one, and FakeCloud driven by its faults."""
+    if request.param == "scripted":
+        with ScriptedServer() as srv:
+            yield srv
+        return
+    creds = {"gcore_api_key": GCORE_KEY, "project_id": MA_PROJECT, "token": MA_TOKEN}
+    with FakeCloud(**creds, access_key=MA_AK, secret_key=MA_SK) as fake:
+        yield FakeCloudBackend(fake)
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""One conformance suite for every provider x credentials x sync/async, over a real loopback HTTP server."""
+"""One conformance suite for every provider x credentials x sync/async, over real loopback HTTP servers.
+
+Each test runs twice: against a scripted server that sends exact bytes, and against FakeCloud driven by its fault
+injection (the fake users put in their own tests).
+"""
 
 from __future__ import annotations
 
@@ -73,8 +77,6 @@ def test_already_finished_is_an_outcome_unless_strict(server: ScriptedServer) ->
         (501, aitasks.ServerError),
         (520, aitasks.ServerError),
         (599, aitasks.ServerError),
-        (600, aitasks.UnexpectedResponse),
-        (999, aitasks.UnexpectedResponse),
     ],
 )
 def test_undocumented_statuses_raise_library_errors(
@@ -88,11 +90,20 @@ def test_undocumented_statuses_raise_library_errors(
     assert info.value.message == "<html>nope</html>"
 
 
-def test_informational_final_status_is_a_transport_error(target: Target, server: ScriptedServer) -> None:
+@pytest.mark.parametrize("status", [600, 999])
+def test_statuses_past_599_are_unexpected(target: Target, scripted: ScriptedServer, status: int) -> None:
+    """A status no HTTP class covers is UnexpectedResponse, not a ValueError from HTTPStatus()."""
+    scripted.script(Reply(status, b"odd"))
+    with pytest.raises(aitasks.UnexpectedResponse) as info:
+        target.cancel(scripted.url, max_retries=0)
+    assert info.value.status_code == status
+
+
+def test_informational_final_status_is_a_transport_error(target: Target, scripted: ScriptedServer) -> None:
     """A 1xx with no final response never escapes as an httpx exception."""
-    server.script(Reply(103, drop=False), Reply(drop=True))
+    scripted.script(Reply(103, drop=False), Reply(drop=True))
     with pytest.raises(aitasks.AITasksError):
-        target.cancel(server.url, max_retries=0, timeout=0.3)
+        target.cancel(scripted.url, max_retries=0, timeout=0.3)
 
 
 MALFORMED = {

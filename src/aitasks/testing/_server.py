@@ -236,13 +236,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._hang_up()
             return
+        custom = {name.lower() for name, _ in reply.headers}
         lines = [
             f"HTTP/1.1 {reply.status} {reason(reply.status)}",
             f"Date: {formatdate(usegmt=True)}",
             f"Server: {self.server_version}",
-            f"X-Request-Id: {request_id}",
         ]
-        custom = {name.lower() for name, _ in reply.headers}
+        if "x-request-id" not in custom:  # a fault's own X-Request-Id replaces the generated one
+            lines.append(f"X-Request-Id: {request_id}")
         if reply.content_type is not None and "content-type" not in custom:
             lines.append(f"Content-Type: {reply.content_type}")
         lines.extend(f"{name}: {value}" for name, value in reply.headers)
