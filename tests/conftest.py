@@ -92,8 +92,10 @@ def server(request: pytest.FixtureRequest) -> Iterator[ScriptedServer | FakeClou
         with ScriptedServer() as srv:
             yield srv
         return
-    creds = {"gcore_api_key": GCORE_KEY, "project_id": MA_PROJECT, "token": MA_TOKEN}
-    with FakeCloud(**creds, access_key=MA_AK, secret_key=MA_SK) as fake:
+    fake_cloud = FakeCloud(
+        gcore_api_key=GCORE_KEY, project_id=MA_PROJECT, token=MA_TOKEN, access_key=MA_AK, secret_key=MA_SK
+    )
+    with fake_cloud as fake:
         yield FakeCloudBackend(fake)
 
 
