@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Generator
 
 import httpx
@@ -33,12 +34,16 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+_SIGNABLE_SET = frozenset(("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token"))
+_SIGNABLE_RAW = frozenset(name.encode("ascii") for name in _SIGNABLE_SET)
+
+
 class AKSKAuth(httpx.Auth):
     """Signs each request (every retry again, with a fresh X-Sdk-Date) with AK/SK, as APIG requires."""
 
     requires_request_body = True
     # Only headers that no proxy or transport rewrites are signed; all present ones among them are.
-    _SIGNABLE = ("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token")
+    _SIGNABLE = tuple(sorted(_SIGNABLE_SET))
 
     def __init__(
         self,
@@ -53,24 +58,40 @@ class AKSKAuth(httpx.Auth):
         self._project_id = project_id
         self._security_token = security_token
         self._clock = clock
+        self._date_cache: tuple[int, str] = (-1, "")
+
+    def _sdk_date(self) -> str:
+        if self._clock is not _utcnow:
+            return self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
+        # The default clock: the same text, formatted once per second rather than once per request.
+        now = int(time.time())
+        second, text = self._date_cache
+        if second != now:
+            text = time.strftime(_signing.DATE_FORMAT, time.gmtime(now))
+            self._date_cache = (now, text)
+        return text
 
     def sign(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""
-        sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
+        sdk_date = self._sdk_date()
         headers = request.headers
         headers["X-Sdk-Date"] = sdk_date
         headers["X-Project-Id"] = self._project_id
         if self._security_token:
             headers["X-Security-Token"] = self._security_token
-        signed = [name for name in self._SIGNABLE if name in headers]
-        raw_path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        # One pass over the headers, decoded as Headers[name] decodes them; repeated ones join with ", " likewise.
+        encoding = headers.encoding
+        present: dict[str, str] = {}
+        for raw_name, raw_value in headers.raw:
+            lowered = raw_name.lower()
+            if lowered in _SIGNABLE_RAW:
+                name, value = lowered.decode(encoding), raw_value.decode(encoding)
+                present[name] = f"{present[name]}, {value}" if name in present else value
+        signed = [name for name in self._SIGNABLE if name in present]
+        url = request.url
+        raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
         canonical = _signing.canonical_request(
-            request.method,
-            raw_path,
-            request.url.query.decode("ascii"),
-            {name: headers[name] for name in signed},
-            signed,
-            request.content,
+            request.method, raw_path, url.query.decode("ascii"), present, signed, request.content
         )
         sig = _signing.signature(canonical, sdk_date, self._secret_key)
         headers["Authorization"] = _signing.authorization_header(self._access_key, signed, sig)

@@ -23,6 +23,8 @@ __all__ = [
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# Letters, digits and "-._~" are what quote(..., safe="~") keeps as they are; "/" separates the segments.
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
 _AUTHORIZATION = re.compile(
     r"^SDK-HMAC-SHA256 Access=(?P<access>[^,\s]+), SignedHeaders=(?P<signed>[^,\s]+), Signature=(?P<sig>[0-9a-f]{64})$"
 )
@@ -34,12 +36,17 @@ def _encode(value: str) -> str:
 
 def canonical_uri(raw_path: str) -> str:
     """Each segment of the decoded path re-quoted, with the trailing slash APIG expects."""
-    uri = "/".join(_encode(segment) for segment in unquote(raw_path).split("/"))
+    if _UNRESERVED_PATH.fullmatch(raw_path):
+        uri = raw_path  # nothing to unquote and nothing quote() would change
+    else:
+        uri = "/".join(_encode(segment) for segment in unquote(raw_path).split("/"))
     return uri if uri.endswith("/") else uri + "/"
 
 
 def canonical_query(raw_query: str) -> str:
     """Sorted key=value pairs, both percent-encoded."""
+    if not raw_query:
+        return ""
     pairs = sorted(parse_qsl(raw_query, keep_blank_values=True))
     return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in pairs)
 
@@ -66,7 +73,7 @@ def signature(canonical: str, sdk_date: str, secret_key: str) -> str:
     """Hex HMAC-SHA256, keyed with the SK, of the string to sign."""
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     string_to_sign = f"{ALGORITHM}\n{sdk_date}\n{digest}"
-    return hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), "sha256").hex()
 
 
 def authorization_header(access_key: str, signed: list[str], sig: str) -> str:
