@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._bulk import BulkResult
@@ -101,22 +101,32 @@ class Client:
     def cancel_many(
         self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False
     ) -> Iterator[BulkResult]:
-        """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead."""
+        """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead.
+
+        To stop early, make `refs` stop yielding: the calls already submitted still finish and are yielded.
+        If reading `refs` raises, the submitted calls are yielded first, then the error is raised.
+        """
         _check_concurrency(concurrency)
         source = enumerate(refs)
         window = 2 * concurrency
+        unreadable: Exception | None = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aitasks") as pool:
             pending: set[concurrent.futures.Future[BulkResult]] = set()
             exhausted = False
             try:
                 while True:
                     while not exhausted and len(pending) < window:
-                        item = next(source, None)
+                        try:
+                            item = next(source, None)
+                        except Exception as exc:
+                            unreadable, item = exc, None
                         if item is None:
                             exhausted = True
                         else:
                             pending.add(pool.submit(self._one, item[0], item[1], strict))
                     if not pending:
+                        if unreadable is not None:
+                            raise unreadable
                         return
                     done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
                     for future in done:
@@ -171,42 +181,55 @@ class AsyncClient:
         concurrency: int = 16,
         strict: bool = False,
     ) -> AsyncIterator[BulkResult]:
-        """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily."""
+        """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily.
+
+        A ref is read only when a call slot is free, and a slot is freed only when its result has been taken,
+        so memory stays constant however many refs there are. To stop early, make `refs` stop yielding: the
+        calls in flight still finish and are yielded. If reading `refs` raises, the calls in flight are
+        yielded first, then the error is raised.
+        """
         _check_concurrency(concurrency)
         source = _numbered(refs)
-        pull = asyncio.Lock()
-        results: asyncio.Queue[BulkResult] = asyncio.Queue(maxsize=concurrency)
+        pull = asyncio.Lock()  # an async generator cannot be advanced by two tasks at once
+        slots = asyncio.Semaphore(concurrency)  # taken before a ref is read, given back when its result is taken
+        # Results, and each worker itself once it has stopped; never more than `concurrency` results.
+        finished: asyncio.Queue[BulkResult | asyncio.Future[None]] = asyncio.Queue()
+        unreadable: list[Exception] = []  # what reading refs raised, if it did
 
         async def worker() -> None:
             while True:
+                await slots.acquire()
                 async with pull:
-                    item = await anext(source, None)
+                    try:
+                        item = await anext(source, None)
+                    except Exception as exc:
+                        unreadable.append(exc)
+                        item = None
                 if item is None:
                     return
-                await results.put(await self._one(item[0], item[1], strict))
+                finished.put_nowait(await self._one(item[0], item[1], strict))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
-        all_done = asyncio.ensure_future(asyncio.gather(*workers))
+        for task in workers:
+            task.add_done_callback(finished.put_nowait)
         try:
-            while True:
-                getter = asyncio.ensure_future(results.get())
-                waiting: set[asyncio.Future[Any]] = {getter, all_done}
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                if getter.done():
-                    yield getter.result()
+            working = len(workers)
+            while working:
+                item = await finished.get()
+                if isinstance(item, asyncio.Future):
+                    working -= 1
+                    item.result()  # an unexpected error in a call ends the run at once
                     continue
-                getter.cancel()
-                all_done.result()  # re-raises a worker's unexpected exception
-                while not results.empty():
-                    yield results.get_nowait()
-                return
+                slots.release()
+                yield item
+            if unreadable:
+                raise unreadable[0]  # only now: every call in flight has been yielded first
         finally:
             for task in workers:
                 task.cancel()
             with contextlib.suppress(BaseException):
-                await all_done
-            if hasattr(source, "aclose"):
-                await source.aclose()
+                await asyncio.gather(*workers, return_exceptions=True)
+            await source.aclose()
 
     async def aclose(self) -> None:
         """Close every provider client."""
@@ -220,7 +243,9 @@ class AsyncClient:
         await self.aclose()
 
 
-async def _numbered(refs: Iterable[RefInput] | AsyncIterable[RefInput]) -> AsyncIterator[tuple[int, RefInput]]:
+async def _numbered(
+    refs: Iterable[RefInput] | AsyncIterable[RefInput],
+) -> AsyncGenerator[tuple[int, RefInput], None]:
     """Number refs from a sync or async iterable, lazily."""
     index = 0
     if isinstance(refs, AsyncIterable):
