@@ -185,8 +185,11 @@ def test_bulk_cancel_through_the_fake_cancels_each_task_exactly_once(fake_cloud:
         fake_cloud.add_gcore_task(f"g{i}")
         fake_cloud.add_modelarts_task("ds", f"m{i}")
         refs += [f"gcore:g{i}", f"modelarts:ds/m{i}"]
-    fake_cloud.fail_next(503, times=5)
-    fake_cloud.drop_next(times=3)
+    # One fault per task, so no ref meets more failures than its two retries can absorb.
+    for i in range(5):
+        fake_cloud.fail_next(503, task_id=f"g{i * 7}")
+    for i in range(3):
+        fake_cloud.drop_next(task_id=f"m{i * 11}")
 
     async def run() -> list[aitasks.BulkResult]:
         async with fake_cloud.async_client(auth="aksk") as client:
