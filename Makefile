@@ -42,3 +42,14 @@ test: check-specs check-generated lint typecheck pytest
 
 demo: venv
 	$(BIN)/python scripts/demo.py
+
+# The bench extra (official gcore SDK, httpx-aiohttp) goes into the same .venv once; its own stamp keeps
+# `make test` from needing it. Writes benchmarks/RESULTS.md.
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: venv $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py

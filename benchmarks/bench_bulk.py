@@ -1,0 +1,169 @@
+"""One async bulk run in a fresh process (so its peak RSS is its own): N cancels at a given concurrency.
+
+`python benchmarks/bench_bulk.py CONTENDER CONCURRENCY COUNT BASE_URL` prints one JSON line:
+{"elapsed": seconds, "ok": successful cancels, "rss_before_kb": ..., "rss_peak_kb": ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import resource
+import sys
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
+
+import httpx
+
+__all__ = ["BULK_CONTENDERS", "main"]
+
+GCORE_KEY = "bench-gcore-api-key-0123456789"
+
+
+def _rss_kb() -> int:
+    """Peak resident set of this process in kB: VmHWM, since ru_maxrss keeps the parent's peak across exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux, bytes on macOS
+
+
+async def _pool(count: int, concurrency: int, cancel: Callable[[str], Awaitable[bool]]) -> int:
+    """A plain worker pool: `concurrency` tasks pulling task ids from one shared iterator."""
+    ids: Iterator[int] = iter(range(count))
+    ok = 0
+
+    async def worker() -> None:
+        nonlocal ok
+        for n in ids:
+            if await cancel(f"task-{n:06d}"):
+                ok += 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok
+
+
+def _aiohttp_client(**kwargs: Any) -> httpx.AsyncClient:
+    """httpx's API over aiohttp's connection pool (the `httpx-aiohttp` package, also what gcore[aiohttp] uses)."""
+    module = importlib.import_module("httpx_aiohttp")
+    client: httpx.AsyncClient = module.HttpxAiohttpClient(**kwargs)
+    return client
+
+
+async def _raw(count: int, concurrency: int, base: str, client: httpx.AsyncClient) -> int:
+    async with client:
+
+        async def cancel(task: str) -> bool:
+            response = await client.post(f"{base}/streaming/ai/tasks/{task}/cancel")
+            return response.status_code == 202
+
+        return await _pool(count, concurrency, cancel)
+
+
+async def _raw_httpx(count: int, concurrency: int, base: str) -> int:
+    client = httpx.AsyncClient(headers={"Authorization": f"apikey {GCORE_KEY}"})
+    return await _raw(count, concurrency, base, client)
+
+
+async def _raw_httpx_limits(count: int, concurrency: int, base: str) -> int:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    client = httpx.AsyncClient(headers={"Authorization": f"apikey {GCORE_KEY}"}, limits=limits)
+    return await _raw(count, concurrency, base, client)
+
+
+async def _raw_aiohttp(count: int, concurrency: int, base: str) -> int:
+    client = _aiohttp_client(headers={"Authorization": f"apikey {GCORE_KEY}"})
+    return await _raw(count, concurrency, base, client)
+
+
+async def _aitasks(count: int, concurrency: int, base: str, http_client: httpx.AsyncClient | None = None) -> int:
+    import aitasks
+
+    ok = 0
+    refs = (f"gcore:task-{n:06d}" for n in range(count))
+    async with aitasks.AsyncClient(gcore=aitasks.AsyncGcore(GCORE_KEY, base_url=base, http_client=http_client)) as c:
+        async for item in c.cancel_many(refs, concurrency=concurrency):
+            ok += item.ok
+    if http_client is not None:
+        await http_client.aclose()
+    return ok
+
+
+async def _aitasks_pool(count: int, concurrency: int, base: str) -> int:
+    import aitasks
+
+    async with aitasks.AsyncGcore(GCORE_KEY, base_url=base) as client:
+
+        async def cancel(task: str) -> bool:
+            return (await client.cancel(task)).status_code == 202
+
+        return await _pool(count, concurrency, cancel)
+
+
+async def _aitasks_aiohttp(count: int, concurrency: int, base: str) -> int:
+    return await _aitasks(count, concurrency, base, _aiohttp_client())
+
+
+async def _gcore_sdk(count: int, concurrency: int, base: str) -> int:
+    import gcore
+
+    async with gcore.AsyncGcore(api_key=GCORE_KEY, base_url=base) as client:
+        cancel_one = client.streaming.ai_tasks.cancel
+
+        async def cancel(task: str) -> bool:
+            await cancel_one(task)
+            return True
+
+        return await _pool(count, concurrency, cancel)
+
+
+BULK_CONTENDERS: dict[str, Callable[[int, int, str], Coroutine[Any, Any, int]]] = {
+    "httpx": _raw_httpx,
+    "aitasks": _aitasks,
+    "gcore_sdk": _gcore_sdk,
+    "aitasks_pool": _aitasks_pool,
+    "httpx_limits": _raw_httpx_limits,
+    "httpx_aiohttp": _raw_aiohttp,
+    "aitasks_aiohttp": _aitasks_aiohttp,
+}
+
+
+def _preload(contender: str) -> None:
+    """Import what the contender needs before the clock starts (import time is measured on its own)."""
+    if contender.startswith("aitasks"):
+        import aitasks
+
+        getattr(aitasks, "AsyncClient")  # noqa: B009 - loads the lazily imported client modules
+        getattr(aitasks, "AsyncGcore")  # noqa: B009
+    if contender == "gcore_sdk":
+        import gcore  # noqa: F401
+    if contender.endswith("aiohttp"):
+        importlib.import_module("httpx_aiohttp")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("contender", choices=sorted(BULK_CONTENDERS))
+    parser.add_argument("concurrency", type=int)
+    parser.add_argument("count", type=int)
+    parser.add_argument("base_url")
+    args = parser.parse_args(argv)
+    run = BULK_CONTENDERS[args.contender]
+    _preload(args.contender)
+    before = _rss_kb()
+    started = time.perf_counter()
+    ok = asyncio.run(run(args.count, args.concurrency, args.base_url))
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"elapsed": elapsed, "ok": ok, "rss_before_kb": before, "rss_peak_kb": _rss_kb()}))
+    return 0 if ok == args.count else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""`make bench`: aitasks against raw httpx, the generated client and the official `gcore` SDK, side by side.
+
+Everything talks to a loopback server (bench_server.py, its own process) or to an httpx.MockTransport; nothing
+leaves 127.0.0.1. Rounds alternate between contenders; medians are reported with ratios to raw httpx, each
+target line is printed as PASS or MISS, and the tables are written to benchmarks/RESULTS.md.
+
+    python benchmarks/run.py            # the full run (a few minutes)
+    python benchmarks/run.py --smoke    # a few calls of everything, to prove the harness works
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bench_sync
+import httpx
+from bench_sync import CONTENDERS, Samples
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+SECTIONS = ("sequential", "cpu", "bulk", "imports", "generate")
+BULK_LEVELS = (1, 10, 50)
+BULK_CORE = ("httpx", "aitasks", "aitasks_pool", "gcore_sdk")
+BULK_POOL_STUDY = ("httpx_limits", "httpx_aiohttp", "aitasks_aiohttp")  # at the highest level only
+BULK_LABELS = {
+    "httpx": "raw `httpx.AsyncClient` + worker pool",
+    "aitasks": "`aitasks.AsyncClient.cancel_many`",
+    "aitasks_pool": "`aitasks.AsyncGcore.cancel` + worker pool",
+    "gcore_sdk": "official `gcore.AsyncGcore` + worker pool",
+    "httpx_limits": "raw `httpx.AsyncClient(limits=Limits(N, N))` + worker pool",
+    "httpx_aiohttp": "raw `httpx_aiohttp.HttpxAiohttpClient` + worker pool",
+    "aitasks_aiohttp": "`cancel_many`, `AsyncGcore(http_client=HttpxAiohttpClient())`",
+}
+_NO_CLI = "import sys\nsys.modules['click'] = sys.modules['rich'] = None\n"
+# Import-time snippets, each run in a fresh interpreter; they print the seconds measured inside.
+IMPORTS = {
+    "import httpx": ("import httpx", "", False),
+    # httpx imports its CLI (click, rich) when they are installed, as they are in the dev environment;
+    # a bare application environment usually lacks them, which this row simulates.
+    "import httpx (no click/rich)": (_NO_CLI + "import httpx", "", False),
+    "import aitasks": ("import aitasks", "", False),
+    "import gcore": ("import gcore", "", True),
+    "first `aitasks.Gcore(...)` (after `import aitasks`)": (
+        "import aitasks",
+        "aitasks.Gcore('k' * 24, base_url='http://127.0.0.1:9')",
+        False,
+    ),
+    "first `gcore.Gcore(...)` (after `import gcore`)": (
+        "import gcore",
+        "gcore.Gcore(api_key='k' * 24, base_url='http://127.0.0.1:9')",
+        True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    smoke: bool
+    rounds: int
+    calls: int
+    warmup: int
+    bulk_count: int
+    import_rounds: int
+    output: Path
+
+
+@dataclass
+class Report:
+    machine: dict[str, str] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+    targets: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def target(self, line: str, measured: str, ok: bool) -> None:
+        self.targets.append((line, measured, ok))
+        print(f"{'PASS' if ok else 'MISS'}  {line}: {measured}", flush=True)
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def percentile(values: Sequence[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "CPU": f"{cpu}, {os.cpu_count()} cores",
+        "Python": platform.python_version(),
+        "httpx": version("httpx"),
+        "httpcore": version("httpcore"),
+        "aitasks": version("aitasks"),
+        "gcore": version("gcore"),
+        "httpx-aiohttp": version("httpx-aiohttp"),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+@contextmanager
+def loopback_server() -> Iterator[str]:
+    """Start bench_server.py in its own process and yield its base URL."""
+    proc = subprocess.Popen(
+        [PYTHON, str(HERE / "bench_server.py"), "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=HERE
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("PORT="):
+            raise RuntimeError(f"the loopback server did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line[5:])}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def server_stats(base: str) -> dict[str, int]:
+    stats: dict[str, int] = httpx.get(f"{base}/_stats").json()
+    return stats
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}x" if baseline else "-"
+
+
+# ---------------------------------------------------------------------------------------------- sequential
+
+
+def sequential_contenders() -> list[bench_sync.Contender]:
+    return [c for c in CONTENDERS if not c.needs_gcore or bench_sync.gcore_sdk_available()]
+
+
+def baseline_key(key: str) -> str:
+    """Raw httpx on the same route: ModelArts rows compare with the ModelArts route."""
+    return "httpx_ma" if key.startswith(("aitasks_ma", "httpx_ma")) else "httpx"
+
+
+def paired(samples: dict[str, Samples], key: str, other: str) -> float:
+    """Median over rounds of key's rate / other's rate in the same round: drift between rounds cancels out."""
+    return statistics.median(a / b for a, b in zip(samples[key].rates, samples[other].rates, strict=True))
+
+
+def run_sequential(settings: Settings, base: str, report: Report) -> dict[str, Samples]:
+    contenders = sequential_contenders()
+    log(f"sequential: {len(contenders)} contenders x {settings.rounds} rounds x {settings.calls} calls (loopback)")
+    built = bench_sync.build_all(contenders, base, None)
+    try:
+        samples = bench_sync.run_rounds(built, settings.rounds, settings.calls, settings.warmup)
+    finally:
+        for b in built.values():
+            b.close()
+    rates = {key: statistics.median(s.rates) for key, s in samples.items()}
+    rows = []
+    for c in contenders:
+        s = samples[c.key]
+        rows.append(
+            [
+                c.label,
+                f"{rates[c.key]:,.0f}",
+                f"{percentile(s.latencies_ns, 0.50) / 1e3:.0f}",
+                f"{percentile(s.latencies_ns, 0.99) / 1e3:.0f}",
+                f"{paired(samples, c.key, baseline_key(c.key)):.2f}x",
+                f"{paired(samples, c.key, 'gcore_sdk'):.2f}x" if "gcore_sdk" in samples else "-",
+            ]
+        )
+    report.sections.append(
+        f"## Sequential cancels over loopback keep-alive\n\n"
+        f"{settings.rounds} alternating rounds of {settings.calls} calls per contender (order rotated each round) "
+        f"after {settings.warmup} warm-up calls; calls/s is the median of the rounds' rates, latencies are over "
+        f"every call, ratios are the median of the per-round ratios. ModelArts rows compare with raw httpx on "
+        f"the ModelArts route.\n\n"
+        + table(["contender", "calls/s", "p50 µs", "p99 µs", "vs raw httpx", "vs gcore SDK"], rows)
+    )
+    return samples
+
+
+def run_cpu(settings: Settings, report: Report) -> dict[str, float]:
+    contenders = sequential_contenders()
+    calls = settings.calls
+    log(f"client CPU: {len(contenders)} contenders x {settings.rounds} rounds x {calls} calls (MockTransport)")
+    built = bench_sync.build_all(contenders, "http://bench.invalid", bench_sync.mock_transport)
+    samples: dict[str, Samples] = bench_sync.run_rounds(built, settings.rounds, calls, settings.warmup)
+    per_call = {key: 1e6 / statistics.median(s.rates) for key, s in samples.items()}
+    rows = []
+    for c in contenders:
+        raw = per_call[baseline_key(c.key)]
+        rows.append(
+            [
+                c.label,
+                f"{per_call[c.key]:.1f}",
+                f"{per_call[c.key] - raw:+.1f}",
+                ratio(raw, per_call[c.key]),
+            ]
+        )
+    report.sections.append(
+        "## Client-side CPU per call (httpx.MockTransport, no network)\n\n"
+        "The same calls answered in-process by a MockTransport: what remains is each client's own work.\n\n"
+        + table(["contender", "µs per call", "µs over raw httpx", "speed vs raw httpx"], rows)
+    )
+    return per_call
+
+
+# ---------------------------------------------------------------------------------------------- async bulk
+
+
+@dataclass
+class BulkRun:
+    rate: float
+    rss_mb: float
+    connections: int
+
+
+def bulk_contenders(pool_study: bool) -> list[str]:
+    keys = [k for k in BULK_CORE if k != "gcore_sdk" or has("gcore")]
+    if pool_study:
+        keys += [k for k in BULK_POOL_STUDY if not k.endswith("aiohttp") or has("httpx_aiohttp")]
+    return keys
+
+
+def run_bulk_once(key: str, concurrency: int, count: int, base: str) -> BulkRun:
+    before = server_stats(base)["connections"]
+    proc = subprocess.run(
+        [PYTHON, str(HERE / "bench_bulk.py"), key, str(concurrency), str(count), base],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"bulk run {key} c={concurrency} failed:\n{proc.stdout}\n{proc.stderr}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    opened = server_stats(base)["connections"] - before
+    return BulkRun(count / result["elapsed"], result["rss_peak_kb"] / 1024, opened)
+
+
+def run_bulk(settings: Settings, base: str, report: Report) -> dict[tuple[str, int], BulkRun]:
+    results: dict[tuple[str, int], BulkRun] = {}
+    top = BULK_LEVELS[-1]
+    for n, level in enumerate(BULK_LEVELS):
+        keys = bulk_contenders(pool_study=level == top)
+        keys = keys[n % len(keys) :] + keys[: n % len(keys)]  # rotate who goes first at each level
+        for key in keys:
+            log(f"async bulk: {key} x {settings.bulk_count} at concurrency {level}")
+            results[(key, level)] = run_bulk_once(key, level, settings.bulk_count, base)
+    rows = []
+    for level in BULK_LEVELS:
+        for key in bulk_contenders(pool_study=level == top):
+            r = results[(key, level)]
+            raw = results[("httpx", level)]
+            sdk = results.get(("gcore_sdk", level))
+            rows.append(
+                [
+                    str(level),
+                    BULK_LABELS[key],
+                    f"{r.rate:,.0f}",
+                    ratio(r.rate, raw.rate),
+                    ratio(r.rate, sdk.rate) if sdk else "-",
+                    f"{r.rss_mb:.1f}",
+                    f"{r.rss_mb - raw.rss_mb:+.1f}",
+                    f"{r.connections:,}",
+                ]
+            )
+    report.sections.append(
+        f"## Async bulk: {settings.bulk_count:,} cancels per run\n\n"
+        "Each run is its own process (peak RSS is `ru_maxrss` of that process, imports included); the order of "
+        "contenders rotates at each level. The pool-study rows (highest level only) show what lifts httpx's own "
+        "pool: keep-alive limits equal to the concurrency, or the aiohttp transport for httpx.\n\n"
+        + table(
+            [
+                "concurrency",
+                "contender",
+                "calls/s",
+                "vs raw httpx",
+                "vs AsyncGcore",
+                "peak RSS MB",
+                "RSS vs raw MB",
+                "connections opened",
+            ],
+            rows,
+        )
+    )
+    return results
+
+
+# ---------------------------------------------------------------------------------------------- imports
+
+
+def time_snippet(setup: str, measured: str) -> float:
+    if measured:
+        code = f"{setup}\nimport time\nt = time.perf_counter()\n{measured}\nprint(time.perf_counter() - t)"
+    else:
+        code = f"import time\nt = time.perf_counter()\n{setup}\nprint(time.perf_counter() - t)"
+    proc = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return float(proc.stdout.strip())
+
+
+def run_imports(settings: Settings, report: Report) -> dict[str, float]:
+    names = [name for name, (_, _, needs_gcore) in IMPORTS.items() if not needs_gcore or has("gcore")]
+    log(f"imports: {len(names)} snippets x {settings.import_rounds} fresh interpreters each")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(settings.import_rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            setup, measured, _ = IMPORTS[name]
+            times[name].append(time_snippet(setup, measured))
+    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    rows = [
+        [
+            f"`{name}`" if name.startswith("import") else name,
+            f"{ms:.1f}",
+            ratio(ms, medians["import httpx"]),
+            ratio(ms, medians["import httpx (no click/rich)"]),
+        ]
+        for name, ms in medians.items()
+    ]
+    report.sections.append(
+        f"## Import and first construction\n\nMedian of {settings.import_rounds} fresh interpreters each, "
+        "alternating; the time is measured inside the interpreter (startup excluded).\n\n"
+        + table(["what", "median ms", "vs `import httpx`", "vs httpx without click/rich"], rows)
+    )
+    return medians
+
+
+def run_generate(report: Report) -> float:
+    log("make generate: scripts/generate.py --output <tmpdir>")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            [PYTHON, str(ROOT / "scripts" / "generate.py"), "--output", str(Path(tmp) / "generated")],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - started
+    report.sections.append(
+        "## `make generate`\n\n"
+        + table(["what", "wall time s"], [["`scripts/generate.py --output <tmpdir>` (both clients)", f"{elapsed:.2f}"]])
+    )
+    return elapsed
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+
+def check_targets(
+    report: Report,
+    seq: dict[str, Samples],
+    bulk: dict[tuple[str, int], BulkRun],
+    imports: dict[str, float],
+) -> None:
+    def seq_line(key: str, label: str, floor: float) -> None:
+        value = paired(seq, key, baseline_key(key))
+        report.target(f"sequential {label} >= {floor:.2f}x raw httpx", f"{value:.2f}x", value >= floor)
+
+    if seq:
+        seq_line("aitasks_gcore", "Gcore cancel", 0.90)
+        seq_line("aitasks_ma_aksk", "ModelArts AK/SK cancel", 0.85)
+    if "gcore_sdk" in seq:
+        for key, label in (("aitasks_gcore", "Gcore cancel"), ("aitasks_ma_aksk", "ModelArts AK/SK cancel")):
+            value = paired(seq, key, "gcore_sdk")
+            report.target(f"sequential {label} >= 1.40x official gcore SDK", f"{value:.2f}x", value >= 1.4)
+    if bulk:
+        check_bulk_targets(report, bulk)
+    if imports:
+        # Judged against the faster of the two httpx rows (httpx without its optional CLI): the stricter baseline.
+        httpx_ms = min(imports["import httpx"], imports["import httpx (no click/rich)"])
+        report.target(
+            "`import aitasks` <= 1.30x `import httpx` (the faster httpx row)",
+            ratio(imports["import aitasks"], httpx_ms),
+            imports["import aitasks"] <= 1.3 * httpx_ms,
+        )
+
+
+def check_bulk_targets(report: Report, bulk: dict[tuple[str, int], BulkRun]) -> None:
+    top = BULK_LEVELS[-1]
+    ours, raw = bulk[("aitasks", top)], bulk[("httpx", top)]
+    report.target(
+        f"async bulk at concurrency {top} >= 0.95x raw httpx.AsyncClient",
+        ratio(ours.rate, raw.rate),
+        ours.rate >= 0.95 * raw.rate,
+    )
+    sdk_run = bulk.get(("gcore_sdk", top))
+    if sdk_run is not None:
+        report.target(
+            f"async bulk at concurrency {top} >= 1.20x AsyncGcore",
+            ratio(ours.rate, sdk_run.rate),
+            ours.rate >= 1.2 * sdk_run.rate,
+        )
+    worst = max(bulk[("aitasks", level)].rss_mb - bulk[("httpx", level)].rss_mb for level in BULK_LEVELS)
+    report.target("peak RSS for the bulk runs <= raw httpx + 15 MB (worst level)", f"{worst:+.1f} MB", worst <= 15)
+
+
+def write(report: Report, settings: Settings, elapsed: float) -> None:
+    machine_rows = [[key, value] for key, value in report.machine.items()]
+    target_rows = [[line, measured, "PASS" if ok else "MISS"] for line, measured, ok in report.targets]
+    mode = "smoke run (a few calls each; numbers mean nothing)" if settings.smoke else "full run"
+    text = (
+        "# Benchmark results\n\n"
+        f"Written by `make bench` (`benchmarks/run.py`), {mode}, in {elapsed:.0f} s. All traffic is loopback "
+        "(127.0.0.1) to `benchmarks/bench_server.py`, a minimal asyncio HTTP/1.1 keep-alive server in its own "
+        'process answering 202 `{"result": ...}` (Gcore) and 204 (ModelArts).\n\n'
+        + table(["machine", ""], machine_rows)
+        + "\n\n## Targets\n\n"
+        + table(["target", "measured", "result"], target_rows)
+        + "\n\n"
+        + "\n\n".join(report.sections)
+        + "\n"
+    )
+    settings.output.parent.mkdir(parents=True, exist_ok=True)
+    settings.output.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="a few calls of everything (for the test suite)")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--calls", type=int, default=None, help="calls per contender per round")
+    parser.add_argument("--bulk-count", type=int, default=None)
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections to run (default: all of {SECTIONS})"
+    )
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    if not only <= set(SECTIONS):
+        parser.error(f"--only takes sections among {', '.join(SECTIONS)}")
+    smoke = args.smoke
+    settings = Settings(
+        smoke=smoke,
+        rounds=args.rounds or (2 if smoke else 15),
+        calls=args.calls or (10 if smoke else 200),
+        warmup=5 if smoke else 100,
+        bulk_count=args.bulk_count or (40 if smoke else 10_000),
+        import_rounds=1 if smoke else 9,
+        output=args.output,
+    )
+    started = time.perf_counter()
+    report = Report(machine=machine())
+    seq: dict[str, Samples] = {}
+    bulk: dict[tuple[str, int], BulkRun] = {}
+    imports: dict[str, float] = {}
+    with loopback_server() as base:
+        if "sequential" in only:
+            seq = run_sequential(settings, base, report)
+        if "cpu" in only:
+            run_cpu(settings, report)
+        if "bulk" in only:
+            bulk = run_bulk(settings, base, report)
+    if "imports" in only:
+        imports = run_imports(settings, report)
+    if "generate" in only:
+        run_generate(report)
+    check_targets(report, seq, bulk, imports)
+    elapsed = time.perf_counter() - started
+    write(report, settings, elapsed)
+    log(f"wrote {settings.output} in {elapsed:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
