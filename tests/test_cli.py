@@ -1,4 +1,4 @@
-"""`aitasks`: one record per ref against FakeCloud with faults, exit codes, input handling, Ctrl-C, progress."""
+"""`aitasks`: one record per ref against FakeCloud with faults, exit codes, input, Ctrl-C and SIGTERM, progress."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import aitasks
-from aitasks import _cli
 from aitasks.__main__ import main
+from aitasks._cli import _progress, _source
 from aitasks.testing import FakeCloud
 
 LIBRARY_VARIABLES = ("GCORE_", "MODELARTS_", "HUAWEICLOUD_SDK_")
@@ -179,7 +179,7 @@ def test_stdin_input_skips_comments_and_reports_bad_lines(
     assert records["gcore:a"]["outcome"] == records["modelarts:"]["outcome"] == "cancelled"
     assert records["azure:x"]["message"].startswith("line 5: ")
     assert records["gcore:\\xff"]["message"] == "line 6: not valid UTF-8"
-    assert records["gcore:xxxx"]["message"] == f"line 7: longer than {_cli.MAX_LINE} bytes"
+    assert records["gcore:xxxx"]["message"] == f"line 7: longer than {_source.MAX_LINE} bytes"
     assert {r["error"] for r in records.values() if r["outcome"] == "error"} == {"InvalidTaskRef"}
 
 
@@ -219,7 +219,7 @@ def test_read_error_mid_file_reports_what_was_sent_and_exits_2(
     fake_cloud_env: FakeCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """If the file cannot be read to the end, the refs already sent are still reported, then exit 2 naming it."""
-    real_lines = _cli._lines
+    real_lines = _source._lines
 
     def failing(stream: Any) -> Any:
         lines = real_lines(stream)
@@ -227,7 +227,7 @@ def test_read_error_mid_file_reports_what_was_sent_and_exits_2(
         yield next(lines)
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(_cli, "_lines", failing)
+    monkeypatch.setattr(_source, "_lines", failing)
     fake_cloud_env.add_gcore_task("a")
     fake_cloud_env.add_gcore_task("b")
     path = tmp_path / "refs.txt"
@@ -269,8 +269,8 @@ def test_progress_falls_back_to_a_counter_line_without_rich(
     fake_cloud_env: FakeCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On a terminal without rich, stderr gets plain counter lines; stdout still gets exactly the records."""
-    monkeypatch.setattr(_cli, "_stderr_is_terminal", lambda: True)
-    monkeypatch.setattr(_cli, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_progress, "PROGRESS_INTERVAL", 0.0)
     monkeypatch.setitem(sys.modules, "rich", None)
     monkeypatch.setitem(sys.modules, "rich.console", None)
     monkeypatch.setitem(sys.modules, "rich.progress", None)
@@ -291,7 +291,7 @@ def test_progress_with_rich_keeps_stdout_clean(
 ) -> None:
     """With rich on a terminal, the bar lives on stderr; stdout (a file here) gets only the records."""
     pytest.importorskip("rich")
-    monkeypatch.setattr(_cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
     path = tmp_path / "refs.txt"
     path.write_text("".join(f"gcore:t{i}\n" for i in range(20)))
     for i in range(20):
@@ -360,7 +360,7 @@ def test_help_documents_every_variable_and_exit_code(capsys: pytest.CaptureFixtu
         out = capsys.readouterr().out
         for name in ENV_VARS:
             assert name in out
-        for code in ("0", "1", "2", "130"):
+        for code in ("0", "1", "2", "130", "143"):
             assert re.search(rf"^  {code} +\S", out, re.MULTILINE), code
     assert "--concurrency" in out and "--max-retries" in out and "--from" in out
 
@@ -385,7 +385,7 @@ def test_python_m_aitasks_version_is_quick_and_light() -> None:
     assert run.stdout.splitlines() == [f"aitasks {aitasks.__version__}", "0 False False"], run.stderr
 
 
-# --- Ctrl-C ----------------------------------------------------------------------------------------------------
+# --- Ctrl-C and SIGTERM ----------------------------------------------------------------------------------------
 
 
 class Running:
@@ -402,6 +402,15 @@ class Running:
         )
         self.out = b""
         self.err = b""
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Kill the process if a failed assertion left it running."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate(timeout=10)
 
     def wait_for(self, what: str, count: int, timeout: float = 20) -> None:
         """Read until stdout holds `count` lines, or stderr holds `what`."""
@@ -421,36 +430,31 @@ class Running:
                     else:
                         self.err += chunk
 
+    def signal_after(self, records: int, signum: int) -> None:
+        """Send `signum` once stdout holds `records` records."""
+        self.wait_for("\0", count=records)
+        self.process.send_signal(signum)
+
     def finish(self) -> tuple[int, list[dict[str, Any]], str]:
         if self.process.stdin is not None:  # communicate() would close it: too late to show Ctrl-C did not wait
             assert self.process.wait(timeout=10) == self.process.returncode
         out, err = self.process.communicate(timeout=20)
         return self.process.returncode, _records((self.out + out).decode()), (self.err + err).decode()
 
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate(timeout=10)
 
-
-def test_ctrl_c_stops_sending_and_reports_every_ref_sent(fake_cloud: FakeCloud, tmp_path: Path) -> None:
-    """SIGINT mid-run: exit 130, each ref that reached the server has exactly one record, the summary is printed."""
-    total = 400
+def _slow_refs_file(fake: FakeCloud, tmp_path: Path, total: int) -> Path:
+    """A file of `total` Gcore refs whose tasks exist, each call held 50 ms so that a run can be stopped midway."""
     path = tmp_path / "refs.txt"
     path.write_text("".join(f"gcore:t{i}\n" for i in range(total)))
     for i in range(total):
-        fake_cloud.add_gcore_task(f"t{i}")
-    fake_cloud.delay_next(0.05, times=total)
-    running = Running(fake_cloud, "--from", str(path), "--json", "--concurrency", "4")
-    try:
-        running.wait_for("\0", count=8)
-        running.process.send_signal(signal.SIGINT)
-        code, records, err = running.finish()
-    finally:
-        running.kill()
-    calls = [task for _, _, task in _provider_calls(fake_cloud)]
-    assert code == 130
-    assert 8 <= len(records) < total
+        fake.add_gcore_task(f"t{i}")
+    fake.delay_next(0.05, times=total)
+    return path
+
+
+def _assert_each_sent_ref_reported_once(fake: FakeCloud, records: list[dict[str, Any]], err: str) -> None:
+    """Every ref that reached the server was cancelled once and has one record; the summary says where input stopped."""
+    calls = [task for _, _, task in _provider_calls(fake)]
     assert sorted(r["ref"] for r in records) == sorted(f"gcore:{task}" for task in calls)
     assert len(set(calls)) == len(calls)
     assert all(r["outcome"] == "cancelled" for r in records)
@@ -459,14 +463,25 @@ def test_ctrl_c_stops_sending_and_reports_every_ref_sent(fake_cloud: FakeCloud, 
     assert "Traceback" not in err
 
 
+def test_ctrl_c_stops_sending_and_reports_every_ref_sent(fake_cloud: FakeCloud, tmp_path: Path) -> None:
+    """SIGINT mid-run: exit 130, each ref that reached the server has exactly one record, the summary is printed."""
+    total = 400
+    path = _slow_refs_file(fake_cloud, tmp_path, total)
+    with Running(fake_cloud, "--from", str(path), "--json", "--concurrency", "4") as running:
+        running.signal_after(8, signal.SIGINT)
+        code, records, err = running.finish()
+    assert code == 130
+    assert 8 <= len(records) < total
+    _assert_each_sent_ref_reported_once(fake_cloud, records, err)
+
+
 def test_second_ctrl_c_abandons_the_calls_in_flight(fake_cloud: FakeCloud) -> None:
     """A second SIGINT does not wait: each call still in flight gets an "Interrupted" record; exit 130."""
     fake_cloud.add_gcore_task("fast")
     for name in ("slow1", "slow2"):
         fake_cloud.add_gcore_task(name)
         fake_cloud.delay_next(30, task_id=name)
-    running = Running(fake_cloud, "gcore:fast", "gcore:slow1", "gcore:slow2", "--json")
-    try:
+    with Running(fake_cloud, "gcore:fast", "gcore:slow1", "gcore:slow2", "--json") as running:
         running.wait_for("\0", count=1)
         started = time.monotonic()
         running.process.send_signal(signal.SIGINT)
@@ -474,8 +489,6 @@ def test_second_ctrl_c_abandons_the_calls_in_flight(fake_cloud: FakeCloud) -> No
         running.process.send_signal(signal.SIGINT)
         code, records, err = running.finish()
         assert time.monotonic() - started < 10
-    finally:
-        running.kill()
     assert code == 130
     assert {r["ref"]: r["error"] for r in records} == {
         "gcore:fast": None,
@@ -489,26 +502,41 @@ def test_second_ctrl_c_abandons_the_calls_in_flight(fake_cloud: FakeCloud) -> No
 def test_ctrl_c_while_waiting_on_stdin_exits_at_once(fake_cloud: FakeCloud) -> None:
     """With `--from -` and a producer that is still writing, Ctrl-C ends the run without waiting for more input."""
     fake_cloud.add_gcore_task("a")
-    running = Running(fake_cloud, "--from", "-", "--json", stdin=True)
-    try:
+    with Running(fake_cloud, "--from", "-", "--json", stdin=True) as running:
         assert running.process.stdin is not None
         running.process.stdin.write(b"gcore:a\n")
         running.process.stdin.flush()
-        running.wait_for("\0", count=1)  # the record comes while stdin stays open
-        running.process.send_signal(signal.SIGINT)
+        running.signal_after(1, signal.SIGINT)  # the record comes while stdin stays open
         code, records, err = running.finish()
-    finally:
-        running.kill()
     assert code == 130
     assert [r["ref"] for r in records] == ["gcore:a"]
     assert "refs after line 1 of stdin were not sent" in err
 
 
+def test_sigterm_stops_sending_and_finishes_the_calls_in_flight(fake_cloud: FakeCloud, tmp_path: Path) -> None:
+    """SIGTERM acts as the first Ctrl-C, exit 143: the calls in flight finish, even after a second SIGTERM."""
+    total = 400
+    for i in range(8, 16):  # the calls in flight when the signal comes take long enough for a second one
+        fake_cloud.delay_next(1.0, task_id=f"t{i}")  # queued first: the fake uses the first matching fault
+    path = _slow_refs_file(fake_cloud, tmp_path, total)
+    with Running(fake_cloud, "--from", str(path), "--json", "--concurrency", "4") as running:
+        running.signal_after(8, signal.SIGTERM)
+        running.wait_for("terminated: sending no more refs", count=total)
+        running.process.send_signal(signal.SIGTERM)
+        code, records, err = running.finish()
+    finishing = re.search(r"terminated: sending no more refs, finishing (\d+) calls? in flight \(Ctrl-C to", err)
+    assert finishing, err
+    assert code == 143
+    assert int(finishing[1]) >= 1
+    assert 8 + int(finishing[1]) <= len(records) < total
+    _assert_each_sent_ref_reported_once(fake_cloud, records, err)
+
+
 @pytest.mark.parametrize("block", [1, 7, 4096, 1 << 20])
 def test_pipe_and_file_readers_split_lines_alike(block: int) -> None:
     """stdin (read in blocks) and files (read by line) give the same lines, overlong ones cut the same way."""
-    data = b"a\n\nb\r\n" + b"x" * (_cli.MAX_LINE + 5) + b"\nc\n" + b"y" * _cli.MAX_LINE + b"\nz"
+    data = b"a\n\nb\r\n" + b"x" * (_source.MAX_LINE + 5) + b"\nc\n" + b"y" * _source.MAX_LINE + b"\nz"
     blocks = [data[i : i + block] for i in range(0, len(data), block)]
-    by_line = list(_cli._lines(io.BytesIO(data)))
-    assert list(_cli._split(blocks)) == by_line
-    assert [len(line) for line in by_line] == [2, 1, 3, _cli.MAX_LINE + 1, 2, _cli.MAX_LINE + 1, 1]
+    by_line = list(_source._lines(io.BytesIO(data)))
+    assert list(_source._split(blocks)) == by_line
+    assert [len(line) for line in by_line] == [2, 1, 3, _source.MAX_LINE + 1, 2, _source.MAX_LINE + 1, 1]

@@ -1,0 +1,33 @@
+"""The `aitasks` command: argument parsing is cheap; httpx, the clients and rich load only when a command runs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from ._args import parse_args
+from ._exit import INTERRUPTED, USAGE, UsageError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `aitasks` command and return its exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["fake-cloud"]:
+        from ..testing._serve import main as serve
+
+        return serve(args_list[1:])
+    try:
+        try:
+            args = parse_args(args_list)
+        except SystemExit as exc:  # --help, --version and usage errors argparse finds
+            return exc.code if isinstance(exc.code, int) else USAGE
+        from ._run import cancel
+
+        return cancel(args)
+    except UsageError as exc:
+        print(f"aitasks: error: {exc}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:  # before the event loop took over Ctrl-C
+        return INTERRUPTED

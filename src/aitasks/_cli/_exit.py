@@ -1,0 +1,23 @@
+"""Exit codes in one table, so the code that returns them and the help that explains them cannot drift apart."""
+
+from __future__ import annotations
+
+__all__ = ["EXIT_CODES", "FAILED", "INTERRUPTED", "OK", "TERMINATED", "USAGE", "UsageError"]
+
+OK = 0
+FAILED = 1
+USAGE = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+TERMINATED = 143  # 128 + SIGTERM
+
+EXIT_CODES = (
+    (OK, "no ref failed (each was cancelled or had already finished)"),
+    (FAILED, "at least one ref failed"),
+    (USAGE, "usage, configuration or input error"),
+    (INTERRUPTED, "interrupted by Ctrl-C: no new refs were sent, the calls in flight were finished and reported"),
+    (TERMINATED, "stopped by SIGTERM (kill, docker stop, Kubernetes): handled like the first Ctrl-C"),
+)
+
+
+class UsageError(Exception):
+    """A usage, configuration or input problem: reported as one line on stderr, exit 2."""

@@ -1,0 +1,117 @@
+"""stdout gets one record per ref, flushed as it completes (JSON lines or aligned text); stderr the summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ._progress import Progress
+
+if TYPE_CHECKING:
+    from .._bulk import BulkResult
+
+__all__ = ["Report", "plural"]
+
+_WORDS = {"cancelled": "cancelled", "already_finished": "already finished", "error": "failed"}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _printable(text: str) -> str:
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+class Report:
+    """One record per ref on stdout, flushed at once (JSON lines or aligned text), and the counts for the summary."""
+
+    def __init__(self, *, json_lines: bool) -> None:
+        self.json_lines = json_lines
+        self.cancelled = 0
+        self.already_finished = 0
+        self.failed = 0
+        self.started = time.monotonic()
+        self.progress = Progress()
+        self.stdout_closed = False
+        self.on_stdout_closed: Callable[[], None] | None = None
+
+    @property
+    def done(self) -> int:
+        return self.cancelled + self.already_finished + self.failed
+
+    def counts(self, separator: str = ", ") -> str:
+        """The three counts in words, as the summary and the progress display show them."""
+        return separator.join(
+            (f"{self.cancelled} cancelled", f"{self.already_finished} already finished", f"{self.failed} failed")
+        )
+
+    def item(self, item: BulkResult) -> None:
+        """Report one cancel_many result."""
+        if item.result is not None:
+            result = item.result
+            self.emit(item.ref, result.outcome.value, result.status_code, None, result.message)
+        else:
+            error = item.error
+            status = getattr(error, "status_code", None)
+            self.emit(item.ref, "error", status, type(error).__name__, str(error))
+
+    def bad_line(self, ref: str, message: str) -> None:
+        """Report an input line that is not a ref; it is never sent."""
+        self.emit(ref, "error", None, "InvalidTaskRef", message)
+
+    def abandoned(self, ref: str) -> None:
+        """Report a call given up by a second Ctrl-C: whether the provider cancelled the task is unknown."""
+        message = "abandoned by a second Ctrl-C before an answer arrived; the task may or may not be cancelled"
+        self.emit(ref, "error", None, "Interrupted", message)
+
+    def emit(self, ref: str, outcome: str, status: int | None, error: str | None, message: str | None) -> None:
+        if outcome == "cancelled":
+            self.cancelled += 1
+        elif outcome == "already_finished":
+            self.already_finished += 1
+        else:
+            self.failed += 1
+        if self.json_lines:
+            import json
+
+            record = {"ref": ref, "outcome": outcome, "status_code": status, "error": error, "message": message}
+            line = json.dumps(record)
+        else:
+            detail = message or ""
+            if error is not None:
+                detail = f"{error}: {detail}"
+            code = "-" if status is None else str(status)
+            line = f"{_WORDS[outcome]:<16}  {code:>3}  {_printable(ref):<40}  {_printable(detail)}".rstrip()
+        self._write(line)
+        self.progress.advance(self)
+
+    def _write(self, line: str) -> None:
+        if self.stdout_closed:
+            return
+        out = sys.stdout  # looked up each time: rich may redirect it while its progress bar is shown
+        try:
+            try:
+                out.write(line + "\n")
+            except UnicodeEncodeError:
+                encoding = out.encoding or "ascii"
+                out.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+            out.flush()
+        except BrokenPipeError:
+            self.stdout_closed = True
+            if self.on_stdout_closed is not None:
+                self.on_stdout_closed()
+
+    def note(self, text: str) -> None:
+        """A line on stderr that does not tear the progress bar."""
+        self.progress.note(f"aitasks: {text}")
+
+    def summary(self, *, interrupted: bool, unsent: Callable[[], str]) -> str:
+        """Counts and time; after an interruption or a closed stdout, also which refs were not sent."""
+        elapsed = time.monotonic() - self.started
+        text = f"{self.counts()} ({plural(self.done, 'ref')}) in {elapsed:.1f}s"
+        if interrupted or self.stdout_closed:
+            text = ("interrupted: " if interrupted else "stdout was closed: ") + f"{text}; {unsent()}"
+        return text
