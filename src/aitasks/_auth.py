@@ -35,7 +35,7 @@ def _utcnow() -> dt.datetime:
 
 
 _SIGNABLE_SET = frozenset(("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token"))
-_SIGNABLE_RAW = frozenset(name.encode("ascii") for name in _SIGNABLE_SET)
+_SIGNABLE_RAW = {name.encode("ascii"): name for name in _SIGNABLE_SET}
 
 
 class AKSKAuth(httpx.Auth):
@@ -79,13 +79,16 @@ class AKSKAuth(httpx.Auth):
         headers["X-Project-Id"] = self._project_id
         if self._security_token:
             headers["X-Security-Token"] = self._security_token
-        # One pass over the headers, decoded as Headers[name] decodes them; repeated ones join with ", " likewise.
-        encoding = headers.encoding
+        # One pass over the headers. A value that is ASCII reads the same in every encoding Headers[name] might
+        # pick, so Headers.encoding (a pass over all headers of its own) is only consulted for one that is not.
         present: dict[str, str] = {}
         for raw_name, raw_value in headers.raw:
-            lowered = raw_name.lower()
-            if lowered in _SIGNABLE_RAW:
-                name, value = lowered.decode(encoding), raw_value.decode(encoding)
+            name = _SIGNABLE_RAW.get(raw_name.lower())
+            if name is not None:
+                try:
+                    value = raw_value.decode("ascii")
+                except UnicodeDecodeError:
+                    value = raw_value.decode(headers.encoding)
                 present[name] = f"{present[name]}, {value}" if name in present else value
         signed = [name for name in self._SIGNABLE if name in present]
         url = request.url

@@ -6,9 +6,10 @@ import abc
 import functools
 import json
 import logging
+import os
 import re
 import time
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
@@ -18,6 +19,9 @@ from ._refs import TaskRef
 from ._results import CancelResult, Outcome
 from ._status import RETRYABLE_STATUSES, error_class
 from ._version import __version__
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["AsyncProviderClient", "Provider", "Redactor", "SyncProviderClient"]
 
@@ -305,6 +309,19 @@ def _max_retries(value: int) -> int:
     return value
 
 
+def _verify() -> ssl.SSLContext:
+    """What httpx builds for verify=True, built once per process (loading the CA bundle takes ~20 ms).
+
+    Keyed on the two variables httpx reads, so a changed SSL_CERT_FILE or SSL_CERT_DIR still takes effect.
+    """
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
 def _stamina_kwargs(core: _Core) -> dict[str, Any]:
     return {"on": _backoff_hook, "attempts": core.max_retries + 1, "timeout": None, **_retry.waits()}
 
@@ -336,7 +353,9 @@ class SyncProviderClient(_ClientBase):
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
         owns = http_client is None
-        http = http_client or httpx.Client(headers={"User-Agent": _USER_AGENT}, follow_redirects=False)
+        http = http_client or httpx.Client(
+            headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
+        )
         self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
@@ -394,7 +413,9 @@ class AsyncProviderClient(_ClientBase):
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
         owns = http_client is None
-        http = http_client or httpx.AsyncClient(headers={"User-Agent": _USER_AGENT}, follow_redirects=False)
+        http = http_client or httpx.AsyncClient(
+            headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
+        )
         self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
