@@ -30,7 +30,7 @@ EXPECTED = [
 
 
 class Served:
-    """A running `python -m aitasks.testing._serve` and the lines it printed."""
+    """A running `python -m aitasks fake-cloud` (what the `aitasks` script runs) and the lines it printed."""
 
     def __init__(self, process: subprocess.Popen[bytes], lines: list[str]) -> None:
         self.process = process
@@ -64,7 +64,7 @@ def _read_lines(process: subprocess.Popen[bytes], count: int, timeout: float) ->
 
 def _start(*args: str) -> Served:
     process = subprocess.Popen(
-        [sys.executable, "-m", "aitasks.testing._serve", *args],
+        [sys.executable, "-m", "aitasks", "fake-cloud", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -152,7 +152,7 @@ def test_port_in_use_exits_2() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "aitasks.testing._serve", "--port", str(port)],
+            [sys.executable, "-m", "aitasks", "fake-cloud", "--port", str(port)],
             capture_output=True,
             timeout=20,
             check=False,
