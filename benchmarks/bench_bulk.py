@@ -73,8 +73,7 @@ async def _raw_httpx(count: int, concurrency: int, base: str) -> int:
 
 
 async def _raw_httpx_limits(count: int, concurrency: int, base: str) -> int:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = httpx.AsyncClient(headers={"Authorization": f"apikey {GCORE_KEY}"}, limits=limits)
+    client = httpx.AsyncClient(headers={"Authorization": f"apikey {GCORE_KEY}"}, limits=_limits(concurrency))
     return await _raw(count, concurrency, base, client)
 
 
@@ -107,14 +106,28 @@ async def _aitasks_pool(count: int, concurrency: int, base: str) -> int:
         return await _pool(count, concurrency, cancel)
 
 
+def _limits(concurrency: int) -> httpx.Limits:
+    """Keep-alive for every connection the concurrency needs: no connection churn."""
+    return httpx.Limits(max_connections=max(concurrency, 100), max_keepalive_connections=concurrency)
+
+
+async def _aitasks_limits(count: int, concurrency: int, base: str) -> int:
+    return await _aitasks(count, concurrency, base, httpx.AsyncClient(limits=_limits(concurrency)))
+
+
 async def _aitasks_aiohttp(count: int, concurrency: int, base: str) -> int:
     return await _aitasks(count, concurrency, base, _aiohttp_client())
 
 
-async def _gcore_sdk(count: int, concurrency: int, base: str) -> int:
+async def _gcore_sdk(count: int, concurrency: int, base: str, http_client: str = "") -> int:
     import gcore
 
-    async with gcore.AsyncGcore(api_key=GCORE_KEY, base_url=base) as client:
+    http: httpx.AsyncClient | None = None
+    if http_client == "limits":
+        http = gcore.DefaultAsyncHttpxClient(limits=_limits(concurrency))
+    elif http_client == "aiohttp":
+        http = gcore.DefaultAioHttpClient()  # the SDK's own aiohttp option (gcore[aiohttp])
+    async with gcore.AsyncGcore(api_key=GCORE_KEY, base_url=base, http_client=http) as client:
         cancel_one = client.streaming.ai_tasks.cancel
 
         async def cancel(task: str) -> bool:
@@ -124,14 +137,25 @@ async def _gcore_sdk(count: int, concurrency: int, base: str) -> int:
         return await _pool(count, concurrency, cancel)
 
 
+async def _gcore_sdk_limits(count: int, concurrency: int, base: str) -> int:
+    return await _gcore_sdk(count, concurrency, base, "limits")
+
+
+async def _gcore_sdk_aiohttp(count: int, concurrency: int, base: str) -> int:
+    return await _gcore_sdk(count, concurrency, base, "aiohttp")
+
+
 BULK_CONTENDERS: dict[str, Callable[[int, int, str], Coroutine[Any, Any, int]]] = {
     "httpx": _raw_httpx,
     "aitasks": _aitasks,
     "gcore_sdk": _gcore_sdk,
     "aitasks_pool": _aitasks_pool,
     "httpx_limits": _raw_httpx_limits,
+    "aitasks_limits": _aitasks_limits,
+    "gcore_sdk_limits": _gcore_sdk_limits,
     "httpx_aiohttp": _raw_aiohttp,
     "aitasks_aiohttp": _aitasks_aiohttp,
+    "gcore_sdk_aiohttp": _gcore_sdk_aiohttp,
 }
 
 
@@ -142,7 +166,7 @@ def _preload(contender: str) -> None:
 
         getattr(aitasks, "AsyncClient")  # noqa: B009 - loads the lazily imported client modules
         getattr(aitasks, "AsyncGcore")  # noqa: B009
-    if contender == "gcore_sdk":
+    if contender.startswith("gcore_sdk"):
         import gcore  # noqa: F401
     if contender.endswith("aiohttp"):
         importlib.import_module("httpx_aiohttp")

@@ -28,10 +28,12 @@ BULK_ROWS = [
     "`aitasks.AsyncClient.cancel_many`",
     "`aitasks.AsyncGcore.cancel` + worker pool",
     "raw `httpx.AsyncClient(limits=Limits(N, N))` + worker pool",
+    "`cancel_many`, `AsyncGcore(http_client=AsyncClient(limits=Limits(N, N)))`",
 ]
 GCORE_ROWS = [
     "official `gcore` SDK `streaming.ai_tasks.cancel`",
     "official `gcore.AsyncGcore` + worker pool",
+    "`gcore.AsyncGcore(http_client=DefaultAsyncHttpxClient(limits=Limits(N, N)))` + worker pool",
     "`import gcore`",
 ]
 AIOHTTP_ROWS = [
@@ -81,6 +83,8 @@ def test_smoke_report_has_a_row_for_every_contender(smoke: tuple[str, str]) -> N
         expected += GCORE_ROWS
     if importlib.util.find_spec("httpx_aiohttp") is not None:
         expected += AIOHTTP_ROWS
+        if importlib.util.find_spec("gcore") is not None:
+            expected.append("`gcore.AsyncGcore(http_client=DefaultAioHttpClient())` + worker pool")
     # Bulk rows start with the concurrency, the others with the label.
     missing = [label for label in expected if not any(f"| {label} |" in row for row in rows)]
     assert not missing, missing
