@@ -183,16 +183,17 @@ class AsyncClient:
     ) -> AsyncIterator[BulkResult]:
         """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily.
 
-        A ref is read only when a call slot is free, and a slot is freed only when its result has been taken,
-        so memory stays constant however many refs there are. To stop early, make `refs` stop yielding: the
-        calls in flight still finish and are yielded. If reading `refs` raises, the calls in flight are
-        yielded first, then the error is raised.
+        At most `concurrency` calls run at once and at most `concurrency` finished results wait to be taken, so
+        no more than 2 x concurrency refs are read ahead of what was yielded: memory stays constant however many
+        refs there are, and a call slot is free again as soon as its call ends (a slow consumer only holds back
+        reading). To stop early, make `refs` stop yielding: the calls in flight still finish and are yielded.
+        If reading `refs` raises, the calls in flight are yielded first, then the error is raised.
         """
         _check_concurrency(concurrency)
         source = _numbered(refs)
         pull = asyncio.Lock()  # an async generator cannot be advanced by two tasks at once
-        slots = asyncio.Semaphore(concurrency)  # taken before a ref is read, given back when its result is taken
-        # Results, and each worker itself once it has stopped; never more than `concurrency` results.
+        slots = asyncio.Semaphore(2 * concurrency)  # taken before a ref is read, given back when its result is taken
+        # Results, and each worker itself once it has stopped; never more than 2 x concurrency results.
         finished: asyncio.Queue[BulkResult | asyncio.Future[None]] = asyncio.Queue()
         unreadable: list[Exception] = []  # what reading refs raised, if it did
 
