@@ -493,6 +493,29 @@ def write(report: Report, settings: Settings, elapsed: float) -> None:
     settings.output.write_text(text, encoding="utf-8")
 
 
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(report: Report, readme: Path) -> bool:
+    """Put this run's targets and sequential table into README.md's bench block, so the README never drifts."""
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    when, machine = report.machine.get("date", "?"), report.machine.get("CPU", "?")
+    sequential = next((s for s in report.sections if s.startswith("## Sequential")), "")
+    block = (
+        f"{README_START}\nRecorded {when} on {machine}, Python {report.machine.get('Python', '?')}, "
+        f"httpx {report.machine.get('httpx', '?')} (every table: [benchmarks/RESULTS.md](benchmarks/RESULTS.md)):\n\n"
+        + table(["target", "measured", "result"], [[t, m, "PASS" if ok else "MISS"] for t, m, ok in report.targets])
+        + ("\n\n" + sequential.replace("## ", "### ", 1) if sequential else "")
+        + f"\n{README_END}"
+    )
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    readme.write_text(head + block + tail, encoding="utf-8")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="a few calls of everything (for the test suite)")
@@ -538,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     write(report, settings, elapsed)
     log(f"wrote {settings.output} in {elapsed:.0f} s")
+    full = not settings.smoke and only == set(SECTIONS) and settings.output == HERE / "RESULTS.md"
+    if full and update_readme(report, ROOT / "README.md"):
+        log("updated the bench block of README.md")
     return 0
 
 

@@ -108,3 +108,36 @@ def test_smoke_report_names_the_machine_and_versions(smoke: tuple[str, str]) -> 
     for key in ("CPU", "Python", "httpx", "aitasks", "gcore", "date"):
         assert f"| {key} |" in report
     assert "smoke run" in report
+
+
+def _load_run() -> object:
+    sys.path.insert(0, str(RUN.parent))  # run.py imports its sibling modules
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
+    """A full run rewrites only the README's bench block: its targets and sequential table, nothing around it."""
+    run: object = _load_run()
+    report = run.Report(machine={"date": "2026-11-21", "CPU": "Test CPU", "Python": "3.11", "httpx": "0.28.1"})  # type: ignore[attr-defined]
+    report.target("sequential Gcore cancel >= 0.90x raw httpx", "0.925x", True)
+    report.target("`import aitasks` <= 1.30x `import httpx`", "1.5x", False)
+    report.sections.append("## Sequential cancels over loopback keep-alive\n\n| contender |\n|---|\n| raw |")
+    readme = tmp_path / "README.md"
+    readme.write_text("before\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n", encoding="utf-8")
+    assert run.update_readme(report, readme)  # type: ignore[attr-defined]
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("before\n<!-- bench:start -->\nRecorded 2026-11-21 on Test CPU")
+    assert text.endswith("<!-- bench:end -->\nafter\n")
+    assert "old table" not in text
+    assert "| sequential Gcore cancel >= 0.90x raw httpx | 0.925x | PASS |" in text
+    assert "| `import aitasks` <= 1.30x `import httpx` | 1.5x | MISS |" in text
+    assert "### Sequential cancels over loopback keep-alive" in text
+    unmarked = tmp_path / "OTHER.md"
+    unmarked.write_text("no markers\n", encoding="utf-8")
+    assert not run.update_readme(report, unmarked)  # type: ignore[attr-defined]
+    assert unmarked.read_text(encoding="utf-8") == "no markers\n"
