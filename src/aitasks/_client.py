@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterab
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._bulk import BulkResult
+from ._core import AsyncProviderClient, SyncProviderClient
 from ._errors import AITasksError, ConfigurationError
 from ._refs import PROVIDERS, TaskRef
 from ._results import CancelResult
@@ -31,6 +32,20 @@ def _check_concurrency(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"concurrency must be a whole number >= 1, got {value!r}")
     return value
+
+
+def _given(base: type[SyncProviderClient | AsyncProviderClient], **clients: object) -> dict[str, Any]:
+    """The provider clients passed in, checked: a sync router takes sync clients of the named provider."""
+    given: dict[str, Any] = {}
+    for name, client in clients.items():
+        if client is None:
+            continue
+        if not isinstance(client, base) or client._core.provider.name != name:
+            expected = {"gcore": "Gcore", "modelarts": "ModelArts"}[name]
+            prefix = "Async" if base is AsyncProviderClient else ""
+            raise TypeError(f"{name}= takes an aitasks.{prefix}{expected}, not {type(client).__name__}")
+        given[name] = client
+    return given
 
 
 class _Router:
@@ -75,8 +90,7 @@ class Client:
     """Cancel tasks on any configured provider by `provider:native-ref`."""
 
     def __init__(self, *, gcore: Gcore | None = None, modelarts: ModelArts | None = None) -> None:
-        clients = {name: c for name, c in (("gcore", gcore), ("modelarts", modelarts)) if c is not None}
-        self._router = _Router(clients, {})
+        self._router = _Router(_given(SyncProviderClient, gcore=gcore, modelarts=modelarts), {})
 
     @classmethod
     def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Client:
@@ -151,8 +165,7 @@ class AsyncClient:
     """Cancel tasks on any configured provider by `provider:native-ref`, from async code."""
 
     def __init__(self, *, gcore: AsyncGcore | None = None, modelarts: AsyncModelArts | None = None) -> None:
-        clients = {name: c for name, c in (("gcore", gcore), ("modelarts", modelarts)) if c is not None}
-        self._router = _Router(clients, {})
+        self._router = _Router(_given(AsyncProviderClient, gcore=gcore, modelarts=modelarts), {})
 
     @classmethod
     def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> AsyncClient:

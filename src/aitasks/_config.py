@@ -48,10 +48,12 @@ def check_url(value: str, source: str) -> str:
         url = httpx.URL(text)
     except (httpx.InvalidURL, ValueError) as exc:
         raise ConfigurationError(f"{source} is not a valid URL: {exc}") from None
+    if url.userinfo:  # checked first: the value holds credentials, so it is never echoed
+        raise ConfigurationError(f"{source} must not carry credentials (user:password@)")
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"{source} must be an http:// or https:// URL with a host, got {value!r}")
-    if url.query or url.fragment or url.userinfo:
-        raise ConfigurationError(f"{source} must not carry a query, fragment or credentials")
+    if url.query or url.fragment:
+        raise ConfigurationError(f"{source} must not carry a query or fragment")
     return str(url).rstrip("/")
 
 

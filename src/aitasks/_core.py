@@ -6,6 +6,7 @@ import abc
 import functools
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import httpx
 
 from . import _retry
-from ._errors import AITasksError, APIError, TaskAlreadyFinished, Timeout, TransportError, UnexpectedResponse
+from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
 from ._refs import TaskRef
 from ._results import CancelResult, Outcome
 from ._status import RETRYABLE_STATUSES, error_class
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncProviderClient", "Provider", "Redactor", "SyncProviderClient"]
 
 logger = logging.getLogger("aitasks")
+logger.addHandler(logging.NullHandler())
 
 MAX_MESSAGE = 300  # characters of provider text kept on results and errors
 _JSON_SCAN_LIMIT = 1 << 20  # bodies larger than this are not parsed for a message
@@ -34,7 +36,9 @@ _USER_AGENT = f"aitasks/{__version__}"
 _WHITESPACE = re.compile(r"\s+")
 # C0 controls, DEL, C1 controls and characters beyond the BMP, i.e. [^\x20-\x7e\u00a0-\uffff] written as ranges:
 # the negated form compiles to a 64K-entry table, ~5 ms at the first client construction.
-_NON_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\U00010000-\U0010ffff]")
+# Control characters, lone surrogates (from JSON escapes; they cannot be encoded) and astral-plane characters.
+_NON_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\U00010000-\U0010ffff]")
+_SNIPPET_SCAN = 1 << 16  # bytes of a non-JSON body decoded (and redacted) before it is cut to MAX_MESSAGE
 _CLEAN_CACHED_UP_TO = 512  # characters; providers repeat the same short messages, longer texts are not kept
 
 T = TypeVar("T")
@@ -104,16 +108,21 @@ def _backoff_hook(exc: Exception) -> bool | float:
     return False
 
 
-def _clean(text: str) -> str:
-    return _clean_cached(text) if len(text) <= _CLEAN_CACHED_UP_TO else _clean_text(text)
+def _normalise(text: str) -> str:
+    return _normalise_cached(text) if len(text) <= _CLEAN_CACHED_UP_TO else _normalise_text(text)
 
 
-def _clean_text(text: str) -> str:
-    text = _WHITESPACE.sub(" ", _NON_PRINTABLE.sub("", text)).strip()
+def _normalise_text(text: str) -> str:
+    return _WHITESPACE.sub(" ", _NON_PRINTABLE.sub("", text)).strip()
+
+
+_normalise_cached = functools.lru_cache(maxsize=256)(_normalise_text)
+
+
+def _bounded(text: str, redact: Redactor) -> str:
+    """Provider text made safe to show: printable, credentials redacted (before any cut), at most MAX_MESSAGE long."""
+    text = redact(_normalise(text))
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-_clean_cached = functools.lru_cache(maxsize=256)(_clean_text)
 
 
 def _body_fields(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -131,30 +140,36 @@ def _body_fields(response: httpx.Response) -> tuple[str | None, str | None]:
             for key in ("error_msg", "error_message", "error", "message", "detail", "result"):
                 if isinstance(data.get(key), str):
                     return (code if isinstance(code, str) else None), data[key]
-    return None, content[:MAX_MESSAGE].decode("utf-8", errors="replace")
+    return None, content[:_SNIPPET_SCAN].decode("utf-8", errors="replace")
 
 
 class _Call:
     """One cancel of one ref: the facts every attempt needs, and the outcome logic they share."""
 
-    __slots__ = ("attempts", "core", "ref", "strict")
+    __slots__ = ("attempts", "core", "maybe_applied", "ref", "strict")
 
     def __init__(self, core: _Core, ref: TaskRef, strict: bool) -> None:
         self.core = core
         self.ref = ref
         self.strict = strict
         self.attempts = 0
+        # Set once an attempt may have cancelled the task without us seeing the answer (the request went out,
+        # then a read timeout, a dropped connection or a 5xx): a later "already finished" may be our own doing.
+        self.maybe_applied = False
 
     def transport_error(self, exc: httpx.HTTPError) -> _Retry | AITasksError:
         """Map an httpx exception; connection failures and timeouts are retried."""
-        name = self.core.provider.name
+        name, redact = self.core.provider.name, self.core.provider.redact
+        if isinstance(exc, (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)):
+            self.maybe_applied = True
         if isinstance(exc, httpx.TimeoutException):
             return _Retry(Timeout(f"{name}: timed out ({type(exc).__name__})", provider=name))
         if isinstance(exc, httpx.TransportError):
-            detail = self.core.provider.redact(_clean(str(exc))) or "connection failed"
+            detail = _bounded(str(exc), redact) or "connection failed"
             return _Retry(TransportError(f"{name}: {type(exc).__name__}: {detail}", provider=name))
-        detail = self.core.provider.redact(_clean(str(exc)))
-        return TransportError(f"{name}: the response could not be read: {detail}", provider=name)
+        detail = _bounded(str(exc), redact)
+        text = f"{name}: the response could not be read: {detail}"
+        return TransportError(text, provider=name, attempts=self.attempts)
 
     def outcome(self, response: httpx.Response, parsed: object, parse_failed: bool) -> CancelResult:
         """Turn one HTTP answer into a result, or raise the matching error (wrapped in _Retry if retryable)."""
@@ -168,33 +183,34 @@ class _Call:
                 detail = f"success status but the body is not a JSON object: {snippet}"
                 raise self._error(UnexpectedResponse, status, None, detail, request_id)
             return self._result(Outcome.CANCELLED, status, message, request_id)
+        if status == provider.finished_status and self.maybe_applied:
+            return self._result(Outcome.CANCELLED, status, message, request_id)
         if status == provider.finished_status and not self.strict:
             return self._result(Outcome.ALREADY_FINISHED, status, message, request_id)
         if message is None:
             error_code, message = _body_fields(response)
-        cls = error_class(provider.name, status)
-        if provider.finished_status == status:
-            cls = TaskAlreadyFinished
-        error = self._error(cls, status, error_code, message, request_id)
+        error = self._error(error_class(provider.name, status), status, error_code, message, request_id)
         if status in RETRYABLE_STATUSES:
+            self.maybe_applied = self.maybe_applied or status >= 500
             raise _Retry(error, _retry.retry_after(response))
         raise error
 
     def _result(self, outcome: Outcome, status: int, message: str | None, request_id: str | None) -> CancelResult:
-        if message is not None:
-            message = self.core.provider.redact(_clean(message)) if isinstance(message, str) else None
-        return CancelResult(self.ref, outcome, status, message, request_id, self.attempts)
+        redact = self.core.provider.redact
+        text = _bounded(message, redact) if isinstance(message, str) else None
+        request = _bounded(request_id, redact) if request_id else None
+        return CancelResult(self.ref, outcome, status, text, request, self.attempts)
 
     def _error(
         self, cls: type[APIError], status: int, code: str | None, message: str | None, request_id: str | None
     ) -> APIError:
         redact = self.core.provider.redact
         return cls(
-            redact(_clean(message)) if isinstance(message, str) else None,
+            _bounded(message, redact) if isinstance(message, str) else None,
             provider=self.core.provider.name,
             status_code=status,
-            error_code=redact(_clean(code)) if isinstance(code, str) else None,
-            request_id=_clean(request_id) if request_id else None,
+            error_code=_bounded(code, redact) if isinstance(code, str) else None,
+            request_id=_bounded(request_id, redact) if request_id else None,
             attempts=self.attempts,
         )
 
@@ -284,22 +300,22 @@ class _Core:
         self,
         provider: Provider,
         *,
-        timeout: float,
+        timeout: httpx.Timeout,
         max_retries: int,
         http: httpx.Client | httpx.AsyncClient,
         owns_http: bool,
     ) -> None:
         self.provider = provider
         self.base_url = provider.base_url
-        self.timeout = _timeout(timeout)
-        self.max_retries = _max_retries(max_retries)
+        self.timeout = timeout
+        self.max_retries = max_retries
         self.http = http
         self.owns_http = owns_http
 
 
 def _timeout(value: float) -> httpx.Timeout:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value!r}")
     return httpx.Timeout(float(value), connect=min(_CONNECT_TIMEOUT, float(value)))
 
 
@@ -320,6 +336,18 @@ def _verify() -> ssl.SSLContext:
 @functools.lru_cache(maxsize=4)
 def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
+
+
+def _stamina() -> Any:
+    """stamina, imported once something failed; its retry WARNINGs reach the app's handlers, never bare stderr."""
+    import stamina
+
+    # A library leaves logging to the application: like our own logger, stamina's gets a NullHandler so an
+    # app without logging configured sees no "stamina.retry_scheduled" lines (configured handlers still do).
+    stamina_logger = logging.getLogger("stamina")
+    if not stamina_logger.handlers:
+        stamina_logger.addHandler(logging.NullHandler())
+    return stamina
 
 
 def _stamina_kwargs(core: _Core) -> dict[str, Any]:
@@ -352,11 +380,12 @@ class SyncProviderClient(_ClientBase):
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+        timeout_, max_retries = _timeout(timeout), _max_retries(max_retries)  # before a client is opened
         owns = http_client is None
         http = http_client or httpx.Client(
             headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
         )
-        self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
+        self._core = _Core(provider, timeout=timeout_, max_retries=max_retries, http=http, owns_http=owns)
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
@@ -367,7 +396,7 @@ class SyncProviderClient(_ClientBase):
             if self._core.max_retries == 0:
                 raise self._finish(first, call) from None
             pending: _Retry | None = first
-        import stamina  # loaded only once something failed
+        stamina = _stamina()
 
         try:
             for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):
@@ -405,18 +434,19 @@ class SyncProviderClient(_ClientBase):
 
 
 class AsyncProviderClient(_ClientBase):
-    """Asyncio/trio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
+    """Asyncio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
 
     def __init__(
         self, provider: Provider, *, timeout: float, max_retries: int, http_client: httpx.AsyncClient | None
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
+        timeout_, max_retries = _timeout(timeout), _max_retries(max_retries)  # before a client is opened
         owns = http_client is None
         http = http_client or httpx.AsyncClient(
             headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
         )
-        self._core = _Core(provider, timeout=timeout, max_retries=max_retries, http=http, owns_http=owns)
+        self._core = _Core(provider, timeout=timeout_, max_retries=max_retries, http=http, owns_http=owns)
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
@@ -427,7 +457,7 @@ class AsyncProviderClient(_ClientBase):
             if self._core.max_retries == 0:
                 raise self._finish(first, call) from None
             pending: _Retry | None = first
-        import stamina  # loaded only once something failed
+        stamina = _stamina()
 
         try:
             async for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):

@@ -135,6 +135,14 @@ class TransportError(AITasksError):
         self.attempts = attempts
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields do not survive the default Exception pickling (process pools, task queues).
+        return (_rebuild_transport, (type(self), str(self), self.provider, self.attempts))
+
+
+def _rebuild_transport(cls: type[TransportError], message: str, provider: str, attempts: int) -> TransportError:
+    return cls(message, provider=provider, attempts=attempts)
+
 
 class Timeout(TransportError):
     """The provider did not answer within the configured timeout, after every retry."""

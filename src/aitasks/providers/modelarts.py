@@ -81,7 +81,11 @@ class ModelArtsProvider(Provider):
             )
         check_secret(ak, ak_source)
         check_secret(sk, sk_source)
-        sec, sec_source = from_env(security_token, "security_token", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
+        # Temporary credentials come as a set: explicit keys never pick up a session token from the environment.
+        if explicit_aksk:
+            sec, sec_source = security_token, "the security_token= argument"
+        else:
+            sec, sec_source = from_env(security_token, "security_token", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
         if sec is not None:
             check_secret(sec, sec_source)
         auth = AKSKAuth(ak, sk, self.project_id, sec)

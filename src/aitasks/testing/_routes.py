@@ -34,7 +34,10 @@ def _decode(segment: str) -> str:
 def parse_target(target: str) -> Target:
     """Split a request target (origin- or absolute-form) into its route and decoded ids."""
     if not target.startswith("/"):
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # e.g. "http://[::1/x": not a URL at all, so no route
+            return Target("unknown", target, "")
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     raw_path, _, query = target.partition("?")
     segments = raw_path.split("/")
