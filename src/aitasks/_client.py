@@ -150,9 +150,10 @@ class Client:
                     future.cancel()
 
     def close(self) -> None:
-        """Close every provider client."""
-        for client in self._router._clients.values():
-            client.close()
+        """Close every provider client, even when closing one of them fails."""
+        with contextlib.ExitStack() as stack:
+            for client in self._router._clients.values():
+                stack.callback(client.close)
 
     def __enter__(self: T) -> T:
         return self
@@ -246,9 +247,10 @@ class AsyncClient:
             await source.aclose()
 
     async def aclose(self) -> None:
-        """Close every provider client."""
-        for client in self._router._clients.values():
-            await client.aclose()
+        """Close every provider client, even when closing one of them fails."""
+        async with contextlib.AsyncExitStack() as stack:
+            for client in self._router._clients.values():
+                stack.push_async_callback(client.aclose)
 
     async def __aenter__(self: T) -> T:
         return self
