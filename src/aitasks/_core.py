@@ -358,6 +358,23 @@ class _ClientBase:
     """Construction, repr and the ref check shared by the sync and async provider clients."""
 
     _core: _Core
+    _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        timeout: float,
+        max_retries: int,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+    ) -> None:
+        cls = self._http_class
+        if http_client is not None and not isinstance(http_client, cls):
+            raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
+        timeout_, retries = _timeout(timeout), _max_retries(max_retries)  # checked before a client is opened
+        owns = http_client is None
+        http = http_client or cls(headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify())
+        self._core = _Core(provider, timeout=timeout_, max_retries=retries, http=http, owns_http=owns)
 
     def _finish(self, exc: _Retry, call: _Call) -> AITasksError:
         error = exc.error
@@ -375,17 +392,7 @@ class _ClientBase:
 class SyncProviderClient(_ClientBase):
     """Blocking client for one provider; owns a pooled httpx.Client unless given one."""
 
-    def __init__(
-        self, provider: Provider, *, timeout: float, max_retries: int, http_client: httpx.Client | None
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
-        timeout_, max_retries = _timeout(timeout), _max_retries(max_retries)  # before a client is opened
-        owns = http_client is None
-        http = http_client or httpx.Client(
-            headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
-        )
-        self._core = _Core(provider, timeout=timeout_, max_retries=max_retries, http=http, owns_http=owns)
+    _http_class = httpx.Client
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
@@ -436,17 +443,7 @@ class SyncProviderClient(_ClientBase):
 class AsyncProviderClient(_ClientBase):
     """Asyncio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
 
-    def __init__(
-        self, provider: Provider, *, timeout: float, max_retries: int, http_client: httpx.AsyncClient | None
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
-        timeout_, max_retries = _timeout(timeout), _max_retries(max_retries)  # before a client is opened
-        owns = http_client is None
-        http = http_client or httpx.AsyncClient(
-            headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify()
-        )
-        self._core = _Core(provider, timeout=timeout_, max_retries=max_retries, http=http, owns_http=owns)
+    _http_class = httpx.AsyncClient
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
