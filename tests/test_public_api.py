@@ -25,6 +25,7 @@ EXPECTED = [
     "ModelArts",
     "Outcome",
     "PermissionDenied",
+    "QueueLimitReached",
     "RateLimited",
     "ServerError",
     "TaskAlreadyFinished",
