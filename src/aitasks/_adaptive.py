@@ -13,6 +13,9 @@ import collections
 import enum
 import threading
 
+from . import _status
+from ._errors import APIError
+
 __all__ = ["AsyncGate", "Signal", "SyncGate"]
 
 
@@ -22,6 +25,15 @@ class Signal(enum.Enum):
     OK = "ok"
     OVERLOAD = "overload"
     OTHER = "other"
+
+    @classmethod
+    def of(cls, error: BaseException | None) -> Signal:
+        """A result is OK; 429, 503 and Gcore's queue limit are OVERLOAD; anything else says nothing."""
+        if error is None:
+            return cls.OK
+        if isinstance(error, APIError) and _status.is_overload(error.status_code, type(error)):
+            return cls.OVERLOAD
+        return cls.OTHER
 
 
 class _Limit:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-import sys
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 import httpx
-import stamina
 
 from . import _retry, _status
 from ._adaptive import AsyncGate, Signal, SyncGate
@@ -23,31 +20,19 @@ from ._refs import TaskRef
 from ._results import CancelResult
 from ._text import Redactor, body_fields, bounded
 from ._version import __version__
+from ._wire import AsyncExchange, AsyncSender, BodyRefused, Parsed, Sender, SyncExchange, within
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "MAX_BODY_BYTES",
-    "AsyncProviderClient",
-    "AsyncSender",
-    "Call",
-    "Operation",
-    "Provider",
-    "Sender",
-    "SyncProviderClient",
-]
+__all__ = ["AsyncProviderClient", "Call", "Operation", "Provider", "SyncProviderClient"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
 # A library leaves logging to the application: stamina's retry WARNINGs reach its handlers, never bare stderr.
 logging.getLogger("stamina").addHandler(logging.NullHandler())
 
-MAX_BODY_BYTES = 1 << 20  # a response body larger than this, counted after decompression, is refused
 _HEADERS = {"User-Agent": f"aitasks/{__version__}"}
-# Bodies are decoded here, under the cap, so only what zlib can decode that way is asked for.
-_ACCEPT = {"Accept-Encoding": "gzip, deflate"}
-_ZLIB = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 # What a generated parser raises on a body it cannot read (a non-IANA status such as 520 is a ValueError).
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError)
 # The request may have reached the provider when these end an attempt (as may a 5xx answer).
@@ -55,25 +40,6 @@ _MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError,
 _DEADLINE = (TimeoutError, asyncio.TimeoutError)  # the attempt's own deadline (they differ on Python 3.10)
 
 R = TypeVar("R")
-
-
-class Sender(Protocol):
-    """What the generated `sync_detailed` calls on `client.get_httpx_client()`: the seam to generated code."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class AsyncSender(Protocol):
-    """What the generated `asyncio_detailed` calls on `client.get_async_httpx_client()`."""
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class Parsed(Protocol):
-    """What the generated `*_detailed` functions return: we take only the parsed model."""
-
-    @property
-    def parsed(self) -> object: ...
 
 
 class Provider(abc.ABC):
@@ -174,7 +140,7 @@ class Call(Generic[R]):
         """Turn how the attempt ended into the operation's result, or raise (setting `wait` when worth a retry)."""
         self.wait = False
         name, attempts = self.core.provider.name, self.attempts
-        if isinstance(failure, _BodyRefused):
+        if isinstance(failure, BodyRefused):
             raise self.error(UnexpectedResponse, str(failure))
         if isinstance(failure, (httpx.HTTPError, *_DEADLINE)):
             self.maybe_applied |= isinstance(failure, (*_MAYBE_APPLIED, *_DEADLINE))
@@ -211,74 +177,6 @@ class Call(Generic[R]):
         return self.wait if isinstance(exc, AITasksError) else False
 
 
-def _signal(exc: BaseException | None) -> Signal:
-    if exc is None:
-        return Signal.OK
-    if isinstance(exc, APIError) and _status.is_overload(exc.status_code, type(exc)):
-        return Signal.OVERLOAD
-    return Signal.OTHER
-
-
-class _BodyRefused(Exception):
-    """A body over the cap or in an encoding we did not ask for: the answer is unusable, and not retried."""
-
-
-class _Body:
-    """A response body read under the cap (counted after decompression) and the attempt's deadline."""
-
-    __slots__ = ("_data", "_deadline", "_decoder", "_response")
-
-    def __init__(self, response: httpx.Response, deadline: float) -> None:
-        self._response, self._deadline, self._data = response, deadline, bytearray()
-        self._decoder: Any = None
-
-    def chunks(self) -> Iterator[bytes]:
-        """A transport that answered from memory (httpx.MockTransport) has read and decoded the body already."""
-        if self._response.is_stream_consumed:
-            return iter((self._response.content,))
-        self._decoder = self._decoder_for(self._response.headers.get("Content-Encoding", "identity"))
-        return self._response.iter_raw()
-
-    async def achunks(self) -> AsyncIterator[bytes]:
-        if self._response.is_stream_consumed:
-            yield self._response.content
-            return
-        self._decoder = self._decoder_for(self._response.headers.get("Content-Encoding", "identity"))
-        async for chunk in self._response.aiter_raw():
-            yield chunk
-
-    @staticmethod
-    def _decoder_for(encoding: str) -> Any:
-        encoding = encoding.strip().lower()
-        if encoding in ("", "identity"):
-            return None
-        if encoding not in _ZLIB:
-            raise _BodyRefused(f"the body has Content-Encoding {encoding[:40]!r}, which was not asked for")
-        return zlib.decompressobj(_ZLIB[encoding])
-
-    def feed(self, chunk: bytes) -> None:
-        if time.monotonic() > self._deadline:
-            raise TimeoutError
-        if self._decoder is None:
-            self._add(chunk)
-            return
-        try:
-            while chunk:
-                self._add(self._decoder.decompress(chunk, MAX_BODY_BYTES + 1 - len(self._data)))
-                chunk = self._decoder.unconsumed_tail
-        except zlib.error as exc:
-            raise _BodyRefused(f"the body does not decompress: {exc}") from None
-
-    def _add(self, data: bytes) -> None:
-        self._data += data
-        if len(self._data) > MAX_BODY_BYTES:
-            raise _BodyRefused(f"the body is larger than the {MAX_BODY_BYTES:,}-byte cap (MAX_BODY_BYTES)")
-
-    def done(self) -> None:
-        """Leave what was read (decoded) in place, as `Response.read()` would, so errors can quote it."""
-        self._response._content = bytes(self._data[:MAX_BODY_BYTES])
-
-
 class _Core:
     """Settings shared by every call of one provider client."""
 
@@ -288,92 +186,8 @@ class _Core:
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
 
-    def build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
-        headers = {**_ACCEPT, **kwargs.pop("headers", {})}
-        return self.http.build_request(  # type: ignore[no-any-return]
-            method, self.base_url + url, headers=headers, timeout=self.timeout, **kwargs
-        )
-
     def retrying(self, call: Call[Any]) -> Any:
-        return stamina.retry_context(
-            on=call.retry_hook,
-            attempts=self.max_retries + 1,
-            timeout=None,
-            wait_initial=_retry.WAIT_INITIAL,
-            wait_max=_retry.WAIT_MAX,
-            wait_jitter=_retry.WAIT_JITTER,
-        )
-
-
-class _Exchange:
-    """Stands in for the generated Client: sends with our auth, deadline, body cap and no redirects."""
-
-    __slots__ = ("call", "deadline")
-    raise_on_unexpected_status = False
-
-    def __init__(self, call: Call[Any]) -> None:
-        self.call, self.deadline = call, time.monotonic() + call.core.seconds
-        call.response, call.parsed = None, None
-
-
-class _SyncExchange(_Exchange):
-    """What `sync_detailed` is given as its client."""
-
-    __slots__ = ()
-
-    def get_httpx_client(self) -> Sender:
-        return self
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self.call.core
-        request = core.build(method, url, kwargs)
-        response: httpx.Response = core.http.send(request, auth=core.provider.auth, follow_redirects=False, stream=True)
-        self.call.response = response
-        body = _Body(response, self.deadline)
-        try:
-            for chunk in body.chunks():
-                body.feed(chunk)
-        finally:
-            body.done()
-            response.close()
-        return response
-
-
-class _AsyncExchange(_Exchange):
-    """What `asyncio_detailed` is given; the whole attempt also runs under an asyncio timeout."""
-
-    __slots__ = ()
-
-    def get_async_httpx_client(self) -> AsyncSender:
-        return self
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self.call.core
-        request = core.build(method, url, kwargs)
-        response: httpx.Response = await core.http.send(
-            request, auth=core.provider.auth, follow_redirects=False, stream=True
-        )
-        self.call.response = response
-        body = _Body(response, self.deadline)
-        try:
-            async for chunk in body.achunks():
-                body.feed(chunk)
-        finally:
-            body.done()
-            await response.aclose()
-        return response
-
-
-if sys.version_info >= (3, 11):
-
-    async def _within(seconds: float, awaitable: Awaitable[R]) -> R:
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _within(seconds: float, awaitable: Awaitable[R]) -> R:
-        return await asyncio.wait_for(awaitable, seconds)
+        return _retry.attempts(call.retry_hook, self.max_retries + 1)
 
 
 class _ClientBase:
@@ -421,13 +235,13 @@ class SyncProviderClient(_ClientBase):
             outcome = exc
             raise
         finally:
-            gate.leave(ticket, _signal(outcome))
+            gate.leave(ticket, Signal.of(outcome))
 
     def _attempt(self, call: Call[R]) -> R:
         call.attempts += 1
         started = time.perf_counter()
         try:
-            call.parsed = call.op.send(_SyncExchange(call)).parsed
+            call.parsed = call.op.send(SyncExchange(call)).parsed
         except Exception as exc:
             call.log(started, type(exc).__name__)
             return call.settle(exc)
@@ -471,13 +285,13 @@ class AsyncProviderClient(_ClientBase):
             outcome = exc
             raise
         finally:
-            gate.leave(ticket, _signal(outcome))
+            gate.leave(ticket, Signal.of(outcome))
 
     async def _attempt(self, call: Call[R]) -> R:
         call.attempts += 1
         started = time.perf_counter()
         try:
-            call.parsed = (await _within(self._core.seconds, call.op.asend(_AsyncExchange(call)))).parsed
+            call.parsed = (await within(self._core.seconds, call.op.asend(AsyncExchange(call)))).parsed
         except Exception as exc:
             call.log(started, type(exc).__name__)
             return call.settle(exc)

@@ -13,11 +13,13 @@ import contextlib
 import datetime as dt
 import email.utils
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
+import stamina
 
-__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "no_backoff", "retry_after"]
+__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "attempts", "no_backoff", "retry_after"]
 
 WAIT_INITIAL = 0.5  # seconds before the first retry (plus jitter)
 WAIT_JITTER = 0.5  # up to this much random extra per wait
@@ -25,11 +27,16 @@ WAIT_MAX = 8.0  # no exponential wait is longer, and no Retry-After gets more ji
 MAX_RETRY_AFTER = 60.0  # a server's Retry-After is honoured up to this
 
 
+def attempts(hook: Callable[[Exception], bool | float], count: int) -> Any:
+    """The one retry loop's attempts: stamina decides, through `hook`, whether and how long to wait."""
+    return stamina.retry_context(
+        on=hook, attempts=count, timeout=None, wait_initial=WAIT_INITIAL, wait_max=WAIT_MAX, wait_jitter=WAIT_JITTER
+    )
+
+
 @contextlib.contextmanager
 def no_backoff() -> Iterator[None]:
     """Within the block, retries happen at once (stamina's testing mode), with the configured number of attempts."""
-    import stamina
-
     with stamina.set_testing(True, attempts=1_000_000, cap=True):
         yield
 

@@ -16,11 +16,12 @@ from aitasks_gcore_api.models.upgraderequired import Upgraderequired
 
 from .._auth import HeaderAuth
 from .._config import check_secret, check_url, from_env
-from .._core import AsyncProviderClient, AsyncSender, Operation, Provider, Sender, SyncProviderClient
+from .._core import AsyncProviderClient, Operation, Provider, SyncProviderClient
 from .._errors import ConfigurationError, FeatureDisabled, TaskAlreadyFinished
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
 from .._text import Redactor
+from .._wire import AsyncSender, Sender
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

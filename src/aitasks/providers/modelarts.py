@@ -13,11 +13,12 @@ from aitasks_modelarts_api.models.error import Error
 
 from .._auth import AKSKAuth, HeaderAuth
 from .._config import check_project_id, check_secret, check_url, from_env
-from .._core import AsyncProviderClient, AsyncSender, Operation, Provider, Sender, SyncProviderClient
+from .._core import AsyncProviderClient, Operation, Provider, SyncProviderClient
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
 from .._text import Redactor
+from .._wire import AsyncSender, Sender
 
 __all__ = ["AsyncModelArts", "ModelArts", "ModelArtsProvider"]
 
