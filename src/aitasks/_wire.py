@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import sys
+import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -112,6 +115,56 @@ class _Body:
         self._response._content = bytes(self._data[:MAX_BODY_BYTES])
 
 
+class _Watchdog:
+    """One daemon thread that ends blocking body reads at their attempt's deadline, by shutting the socket down.
+
+    A sync read waits up to httpx's read timeout for each chunk, so a server sending a byte just before each
+    timeout could hold an attempt open indefinitely; asyncio attempts are bounded by an asyncio timeout instead.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._watched: dict[int, tuple[float, socket.socket]] = {}
+        self._wake_at = float("inf")
+        self._thread: threading.Thread | None = None
+
+    def watch(self, response: httpx.Response, deadline: float) -> int | None:
+        """Watch the socket under `response` until `release`; None when there is none (an in-memory transport)."""
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return None
+        key = id(sock)
+        with self._cond:
+            self._watched[key] = (deadline, sock)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="aitasks-deadline", daemon=True)
+                self._thread.start()
+            elif deadline < self._wake_at:
+                self._cond.notify()
+        return key
+
+    def release(self, key: int | None) -> None:
+        if key is not None:
+            with self._cond:
+                self._watched.pop(key, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, sock) in list(self._watched.items()):
+                    if deadline <= now:
+                        del self._watched[key]
+                        with contextlib.suppress(OSError):
+                            sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+                self._wake_at = min((deadline for deadline, _ in self._watched.values()), default=float("inf"))
+                self._cond.wait(None if self._wake_at == float("inf") else self._wake_at - now)
+
+
+_WATCHDOG = _Watchdog()
+
+
 def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
     core = call.core
     headers = {**_ACCEPT, **kwargs.pop("headers", {})}
@@ -145,10 +198,16 @@ class SyncExchange(Exchange):
         response: httpx.Response = core.http.send(request, auth=core.provider.auth, follow_redirects=False, stream=True)
         self.call.response = response
         body = _Body(response, self.deadline)
+        watch = _WATCHDOG.watch(response, self.deadline)
         try:
             for chunk in body.chunks():
                 body.feed(chunk)
+        except httpx.HTTPError:
+            if time.monotonic() > self.deadline:  # the watchdog cut the connection
+                raise TimeoutError from None
+            raise
         finally:
+            _WATCHDOG.release(watch)
             body.done()
             response.close()
         return response
