@@ -29,12 +29,15 @@ EXPECTED = [
     "QueueLimitReached",
     "RateLimited",
     "ServerError",
+    "Task",
     "TaskAlreadyFinished",
     "TaskNotFound",
     "TaskRef",
+    "TaskState",
     "Timeout",
     "TransportError",
     "UnexpectedResponse",
+    "WaitTimeout",
     "__version__",
 ]
 

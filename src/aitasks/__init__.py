@@ -28,6 +28,7 @@ from ._errors import (
 )
 from ._refs import TaskRef
 from ._results import CancelResult, Outcome
+from ._tasks import Task, TaskState, WaitTimeout
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -58,12 +59,15 @@ __all__ = [
     "QueueLimitReached",
     "RateLimited",
     "ServerError",
+    "Task",
     "TaskAlreadyFinished",
     "TaskNotFound",
     "TaskRef",
+    "TaskState",
     "Timeout",
     "TransportError",
     "UnexpectedResponse",
+    "WaitTimeout",
     "__version__",
 ]
 

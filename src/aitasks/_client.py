@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
-from ._core import AsyncProviderClient, SyncProviderClient
-from ._errors import AITasksError, ConfigurationError
-from ._refs import PROVIDERS, TaskRef
+from ._clients import AsyncProviderClient, SyncProviderClient, wait_seconds
+from ._errors import AITasksError, ConfigurationError, InvalidTaskRef
+from ._refs import PROVIDERS, TaskRef, check_id
 from ._results import CancelResult
+from ._tasks import Task
 
 if TYPE_CHECKING:
     from .providers.gcore import AsyncGcore, Gcore
@@ -60,10 +61,22 @@ class _Router:
 
     def route(self, ref: RefInput) -> tuple[Any, TaskRef]:
         task = TaskRef.parse(ref)
-        client = self._clients.get(task.provider)
+        return self.client(task.provider), task
+
+    def client(self, provider: str) -> Any:
+        client = self._clients.get(provider)
         if client is None:
-            raise self._missing.get(task.provider) or ConfigurationError(f"no {task.provider} client configured")
-        return client, task
+            raise self._missing.get(provider) or ConfigurationError(f"no {provider} client configured")
+        return client
+
+    def scope(self, scope: str) -> tuple[Any, tuple[str, ...]]:
+        """`gcore` or `modelarts:DATASET_ID`: the client that lists it, and the positional arguments it takes."""
+        provider, _, dataset_id = scope.partition(":") if isinstance(scope, str) else ("", "", "")
+        if provider == "gcore" and not dataset_id:
+            return self.client(provider), ()
+        if provider == "modelarts" and dataset_id:
+            return self.client(provider), (check_id(dataset_id, "dataset id"),)
+        raise InvalidTaskRef(f"{scope!r} is not a listing: use 'gcore' or 'modelarts:DATASET_ID'")
 
 
 def _from_env(sync: bool, timeout: float, max_retries: int) -> tuple[dict[str, Any], dict[str, ConfigurationError]]:
@@ -101,22 +114,44 @@ class Client:
         self._router = _Router(clients, missing)
         return self
 
-    def cancel(self, ref: RefInput, *, strict: bool = False) -> CancelResult:
+    def cancel(self, ref: RefInput, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
         client, task = self._router.route(ref)
-        result: CancelResult = client.cancel(task, strict=strict)
+        result: CancelResult = client.cancel(task, strict=strict, wait=wait)
         return result
 
-    def _one(self, index: int, raw: object, strict: bool, gate: SyncGate) -> BulkResult:
+    def get(self, ref: RefInput) -> Task:
+        """Read one task named `provider:native-ref`."""
+        client, task = self._router.route(ref)
+        result: Task = client.get(task)
+        return result
+
+    def wait(self, ref: RefInput, *, timeout: float = 300.0) -> Task:
+        """Wait until the task reaches a final state; WaitTimeout (with the last state seen) past `timeout`."""
+        client, task = self._router.route(ref)
+        result: Task = client.wait(task, timeout=timeout)
+        return result
+
+    def tasks(self, scope: str, **filters: Any) -> Iterator[Task]:
+        """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
+        client, args = self._router.scope(scope)
+        listing: Iterator[Task] = client.tasks(*args, **filters)
+        return listing
+
+    def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: SyncGate) -> BulkResult:
         try:
             client, task = self._router.route(raw)  # type: ignore[arg-type]
-            result: CancelResult = client._run(client._core.provider.cancel(task, strict), gate)
-            return BulkResult(index, _label(raw), result=result)
+            return BulkResult(index, _label(raw), result=client._cancel(task, strict, wait, gate))
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
 
     def cancel_many(
-        self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False
+        self,
+        refs: Iterable[RefInput],
+        *,
+        concurrency: int = 16,
+        strict: bool = False,
+        wait: bool | float = False,
     ) -> Iterator[BulkResult]:
         """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead.
 
@@ -126,6 +161,7 @@ class Client:
         If reading `refs` raises, the submitted calls are yielded first, then the error is raised.
         """
         _check_concurrency(concurrency)
+        seconds = wait_seconds(wait)
         source = enumerate(refs)
         window = 2 * concurrency
         gate = SyncGate(concurrency)
@@ -143,7 +179,7 @@ class Client:
                         if item is None:
                             exhausted = True
                         else:
-                            pending.add(pool.submit(self._one, item[0], item[1], strict, gate))
+                            pending.add(pool.submit(self._one, item[0], item[1], strict, seconds, gate))
                     if not pending:
                         if unreadable is not None:
                             raise unreadable
@@ -182,17 +218,34 @@ class AsyncClient:
         self._router = _Router(clients, missing)
         return self
 
-    async def cancel(self, ref: RefInput, *, strict: bool = False) -> CancelResult:
+    async def cancel(self, ref: RefInput, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
         client, task = self._router.route(ref)
-        result: CancelResult = await client.cancel(task, strict=strict)
+        result: CancelResult = await client.cancel(task, strict=strict, wait=wait)
         return result
 
-    async def _one(self, index: int, raw: object, strict: bool, gate: AsyncGate) -> BulkResult:
+    async def get(self, ref: RefInput) -> Task:
+        """Read one task named `provider:native-ref`."""
+        client, task = self._router.route(ref)
+        result: Task = await client.get(task)
+        return result
+
+    async def wait(self, ref: RefInput, *, timeout: float = 300.0) -> Task:
+        """Wait until the task reaches a final state; WaitTimeout (with the last state seen) past `timeout`."""
+        client, task = self._router.route(ref)
+        result: Task = await client.wait(task, timeout=timeout)
+        return result
+
+    def tasks(self, scope: str, **filters: Any) -> AsyncIterator[Task]:
+        """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
+        client, args = self._router.scope(scope)
+        listing: AsyncIterator[Task] = client.tasks(*args, **filters)
+        return listing
+
+    async def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: AsyncGate) -> BulkResult:
         try:
             client, task = self._router.route(raw)  # type: ignore[arg-type]
-            result: CancelResult = await client._run(client._core.provider.cancel(task, strict), gate)
-            return BulkResult(index, _label(raw), result=result)
+            return BulkResult(index, _label(raw), result=await client._cancel(task, strict, wait, gate))
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
 
@@ -202,6 +255,7 @@ class AsyncClient:
         *,
         concurrency: int = 16,
         strict: bool = False,
+        wait: bool | float = False,
     ) -> AsyncIterator[BulkResult]:
         """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily.
 
@@ -214,6 +268,7 @@ class AsyncClient:
         If reading `refs` raises, the calls in flight are yielded first, then the error is raised.
         """
         _check_concurrency(concurrency)
+        seconds = wait_seconds(wait)
         source = _numbered(refs)
         pull = asyncio.Lock()  # an async generator cannot be advanced by two tasks at once
         slots = asyncio.Semaphore(2 * concurrency)  # taken before a ref is read, given back when its result is taken
@@ -233,7 +288,7 @@ class AsyncClient:
                         item = None
                 if item is None:
                     return
-                finished.put_nowait(await self._one(item[0], item[1], strict, gate))
+                finished.put_nowait(await self._one(item[0], item[1], strict, seconds, gate))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         for task in workers:

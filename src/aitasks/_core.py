@@ -14,25 +14,22 @@ import httpx
 
 from . import _retry, _status
 from ._adaptive import AsyncGate, Signal, SyncGate
-from ._config import check_max_retries, check_timeout, verify_context
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
 from ._refs import TaskRef
 from ._results import CancelResult
 from ._text import Redactor, body_fields, bounded
-from ._version import __version__
 from ._wire import AsyncExchange, AsyncSender, BodyRefused, Parsed, Sender, SyncExchange, within
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from ._tasks import Page, Task
 
-__all__ = ["AsyncProviderClient", "Call", "Operation", "Provider", "SyncProviderClient"]
+__all__ = ["Call", "Core", "Operation", "Provider"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
 # A library leaves logging to the application: stamina's retry WARNINGs reach its handlers, never bare stderr.
 logging.getLogger("stamina").addHandler(logging.NullHandler())
 
-_HEADERS = {"User-Agent": f"aitasks/{__version__}"}
 # What a generated parser raises on a body it cannot read (a non-IANA status such as 520 is a ValueError).
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError)
 # The request may have reached the provider when these end an attempt (as may a 5xx answer).
@@ -40,6 +37,7 @@ _MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError,
 _DEADLINE = (TimeoutError, asyncio.TimeoutError)  # the attempt's own deadline (they differ on Python 3.10)
 
 R = TypeVar("R")
+M = TypeVar("M")
 
 
 class Provider(abc.ABC):
@@ -64,6 +62,14 @@ class Provider(abc.ABC):
     def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
         """The stop call for one task."""
 
+    @abc.abstractmethod
+    def get(self, ref: TaskRef) -> Operation[Task]:
+        """The call that reads one task."""
+
+
+# One listing: a page number in, the call that reads that page out (pages are numbered from 0 or 1 by provider).
+Listing = Callable[[int], "Operation[Page]"]
+
 
 @attrs.frozen
 class Operation(Generic[R]):
@@ -82,7 +88,7 @@ class Call(Generic[R]):
 
     __slots__ = ("attempts", "core", "maybe_applied", "op", "parse_failed", "parsed", "response", "wait")
 
-    def __init__(self, core: _Core, op: Operation[R]) -> None:
+    def __init__(self, core: Core, op: Operation[R]) -> None:
         self.core, self.op = core, op
         self.attempts = 0
         # Set once an attempt may have been applied without our seeing the answer (a read error, a 5xx).
@@ -130,7 +136,7 @@ class Call(Generic[R]):
             attempts=self.attempts,
         )
 
-    def model(self, cls: type[R]) -> R:
+    def model(self, cls: type[M]) -> M:
         """The parsed body as the documented model, or UnexpectedResponse when it is not one."""
         if not isinstance(self.parsed, cls):
             raise self.error(UnexpectedResponse, "the body is not the documented JSON object")
@@ -177,7 +183,7 @@ class Call(Generic[R]):
         return self.wait if isinstance(exc, AITasksError) else False
 
 
-class _Core:
+class Core:
     """Settings shared by every call of one provider client."""
 
     def __init__(self, provider: Provider, timeout: float, max_retries: int, http: Any, owns: bool) -> None:
@@ -186,43 +192,10 @@ class _Core:
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
 
-    def retrying(self, call: Call[Any]) -> Any:
-        return _retry.attempts(call.retry_hook, self.max_retries + 1)
-
-
-class _ClientBase:
-    """Construction, repr and closing shared by the sync and async provider clients."""
-
-    _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
-
-    def __init__(self, provider: Provider, *, timeout: float, max_retries: int, http_client: Any) -> None:
-        cls = self._http_class
-        if http_client is not None and not isinstance(http_client, cls):
-            raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
-        seconds, retries = check_timeout(timeout), check_max_retries(max_retries)  # before a client is opened
-        http = http_client or cls(headers=_HEADERS, follow_redirects=False, verify=verify_context())
-        self._core = _Core(provider, seconds, retries, http, http_client is None)
-
-    def __repr__(self) -> str:
-        core = self._core
-        return (
-            f"{type(self).__name__}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
-        )
-
-
-class SyncProviderClient(_ClientBase):
-    """Blocking client for one provider; owns a pooled httpx.Client unless given one."""
-
-    _http_class = httpx.Client
-
-    def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
-        provider = self._core.provider
-        return self._run(provider.cancel(provider.ref(ref), strict))
-
-    def _run(self, op: Operation[R], gate: SyncGate | None = None) -> R:
-        call = Call(self._core, op)
-        for attempt in self._core.retrying(call):
+    def run(self, op: Operation[R], gate: SyncGate | None = None) -> R:
+        """The one request path, blocking: attempts in stamina's retry loop, each through the gate if given."""
+        call = Call(self, op)
+        for attempt in _retry.attempts(call.retry_hook, self.max_retries + 1):
             with attempt:
                 return self._attempt(call) if gate is None else self._gated(call, gate)
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
@@ -248,63 +221,31 @@ class SyncProviderClient(_ClientBase):
         call.log(started, call.status)
         return call.settle(None)
 
-    def close(self) -> None:
-        """Close the pooled connections, unless the http_client was the caller's."""
-        if self._core.owns_http:
-            self._core.http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class AsyncProviderClient(_ClientBase):
-    """Asyncio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
-
-    _http_class = httpx.AsyncClient
-
-    async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
-        provider = self._core.provider
-        return await self._run(provider.cancel(provider.ref(ref), strict))
-
-    async def _run(self, op: Operation[R], gate: AsyncGate | None = None) -> R:
-        call = Call(self._core, op)
-        async for attempt in self._core.retrying(call):
+    async def arun(self, op: Operation[R], gate: AsyncGate | None = None) -> R:
+        """The same path for asyncio; each attempt also runs under an asyncio timeout."""
+        call = Call(self, op)
+        async for attempt in _retry.attempts(call.retry_hook, self.max_retries + 1):
             with attempt:
-                return await (self._attempt(call) if gate is None else self._gated(call, gate))
+                return await (self._aattempt(call) if gate is None else self._agated(call, gate))
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
 
-    async def _gated(self, call: Call[R], gate: AsyncGate) -> R:
+    async def _agated(self, call: Call[R], gate: AsyncGate) -> R:
         ticket, outcome = await gate.enter(), None
         try:
-            return await self._attempt(call)
+            return await self._aattempt(call)
         except AITasksError as exc:
             outcome = exc
             raise
         finally:
             gate.leave(ticket, Signal.of(outcome))
 
-    async def _attempt(self, call: Call[R]) -> R:
+    async def _aattempt(self, call: Call[R]) -> R:
         call.attempts += 1
         started = time.perf_counter()
         try:
-            call.parsed = (await within(self._core.seconds, call.op.asend(AsyncExchange(call)))).parsed
+            call.parsed = (await within(self.seconds, call.op.asend(AsyncExchange(call)))).parsed
         except Exception as exc:
             call.log(started, type(exc).__name__)
             return call.settle(exc)
         call.log(started, call.status)
         return call.settle(None)
-
-    async def aclose(self) -> None:
-        """Close the pooled connections, unless the http_client was the caller's."""
-        if self._core.owns_http:
-            await self._core.http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

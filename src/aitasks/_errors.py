@@ -12,8 +12,9 @@
     │   │   └── QueueLimitReached Gcore's 400 "Queue limit reached (…), try later": transient, retried
     │   ├── ServerError 5xx
     │   └── UnexpectedResponse    undocumented status, a body that does not parse, or one over the body cap
-    └── TransportError            connection failures after retries
-        └── Timeout               an attempt passed its deadline
+    ├── TransportError            connection failures after retries
+    │   └── Timeout               an attempt passed its deadline
+    └── WaitTimeout               wait() ran out of time; .task is the last state seen (defined in _tasks)
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from ._refs import TaskRef
 
 if TYPE_CHECKING:
     from ._core import Call
+    from ._tasks import Task
 
 __all__ = ["CancelResult", "Outcome", "cancel_result"]
 
@@ -33,6 +34,7 @@ class CancelResult:
     message: str | None = None
     request_id: str | None = None
     attempts: int = 1
+    task: Task | None = None  # the final state, when the cancel was asked to wait for it
 
 
 def cancel_result(call: Call[CancelResult], ref: TaskRef, *, success: int, json: bool, strict: bool) -> CancelResult:

@@ -1,26 +1,69 @@
-"""ModelArts: `POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop`, token or AK/SK signed."""
+"""ModelArts intelligent tasks (`/v2/{project_id}/datasets/{dataset_id}/tasks`): stop, get and list, token or AK/SK."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator, Iterable, Iterator
+from enum import Enum
 from typing import cast
 
 import httpx
 
-from aitasks_modelarts_api.api.dataset_management import stop_auto_annotation
+from aitasks_modelarts_api.api.dataset_management import auto_annotation_progress, list_tasks, stop_auto_annotation
 from aitasks_modelarts_api.client import Client as Generated
+from aitasks_modelarts_api.models.auto_annotation_progress_response import AutoAnnotationProgressResponse
 from aitasks_modelarts_api.models.error import Error
+from aitasks_modelarts_api.models.list_tasks_response import ListTasksResponse
+from aitasks_modelarts_api.models.running_task import RunningTask
+from aitasks_modelarts_api.types import UNSET, Unset
 
 from .._auth import AKSKAuth, HeaderAuth
+from .._clients import AsyncProviderClient, SyncProviderClient
 from .._config import check_project_id, check_secret, check_url, from_env
-from .._core import AsyncProviderClient, Operation, Provider, SyncProviderClient
+from .._core import Call, Listing, Operation, Provider
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
+from .._tasks import Page, Task, TaskState
 from .._text import Redactor
 from .._wire import AsyncSender, Sender
 
 __all__ = ["AsyncModelArts", "ModelArts", "ModelArtsProvider"]
+
+PAGE_SIZE = 100  # tasks per page of a listing: the most the list page allows (1-100)
+
+# The task details page's status "Options:" list.
+STATES: dict[str | int, TaskState] = {
+    -1: TaskState.QUEUED,  # queuing
+    0: TaskState.QUEUED,  # initializing
+    1: TaskState.RUNNING,  # running
+    2: TaskState.FAILED,  # failed
+    3: TaskState.SUCCEEDED,  # succeeded
+    4: TaskState.STOPPING,  # stopping
+    5: TaskState.CANCELLED,  # stopped
+}
+
+
+def _known(value: object) -> object:
+    """A value as received: an open enum's member becomes its plain value, UNSET becomes None."""
+    if isinstance(value, Enum):
+        return value.value
+    return None if isinstance(value, Unset) else value
+
+
+def _task(ref: TaskRef, model: AutoAnnotationProgressResponse | RunningTask) -> Task:
+    status, progress = _known(model.status), _known(model.progress)
+    kind = _known(model.type_) if isinstance(model, RunningTask) else None
+    name, created = _known(model.task_name), _known(model.create_time)
+    return Task(
+        ref,
+        TaskState.of(status, STATES),
+        status if isinstance(status, (int, str)) and not isinstance(status, bool) else None,
+        progress=float(progress) if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None,
+        name=name if isinstance(name, str) else None,
+        type=kind if isinstance(kind, (int, str)) and not isinstance(kind, bool) else None,
+        created_at=created if isinstance(created, str) else None,
+    )
 
 
 def _generated(exchange: Sender | AsyncSender) -> Generated:
@@ -112,6 +155,50 @@ class ModelArtsProvider(Provider):
             result=functools.partial(cancel_result, ref=ref, success=204, json=False, strict=strict),
         )
 
+    def get(self, ref: TaskRef) -> Operation[Task]:
+        args = (self.project_id, ref.dataset_id or "", ref.task_id)
+        return Operation(
+            "get",
+            lambda c: auto_annotation_progress.sync_detailed(*args, client=_generated(c)),
+            lambda c: auto_annotation_progress.asyncio_detailed(*args, client=_generated(c)),
+            answers=frozenset({200}),
+            result=lambda call: _task(ref, call.model(AutoAnnotationProgressResponse)),
+        )
+
+    def listings(
+        self, dataset_id: str, statuses: Iterable[int], type_: str | None, task_name: str | None
+    ) -> list[tuple[int, Listing]]:
+        """One listing of the dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here)."""
+        read = functools.partial(self._read_page, dataset_id, frozenset(statuses))
+        kwargs = {"type_": type_ if type_ is not None else UNSET, "task_name": task_name or UNSET}
+        return [(0, functools.partial(self._page, dataset_id, read, kwargs))]
+
+    def _page(self, dataset_id: str, read: Listing, kwargs: dict[str, str | Unset], number: int) -> Operation[Page]:
+        send = functools.partial(list_tasks.sync_detailed, self.project_id, dataset_id, offset=number, limit=PAGE_SIZE)
+        asend = functools.partial(
+            list_tasks.asyncio_detailed, self.project_id, dataset_id, offset=number, limit=PAGE_SIZE
+        )
+        return Operation(
+            "list",
+            lambda c: send(client=_generated(c), **kwargs),
+            lambda c: asend(client=_generated(c), **kwargs),
+            answers=frozenset({200}),
+            result=functools.partial(read, number),  # type: ignore[arg-type]
+        )
+
+    def _read_page(self, dataset_id: str, statuses: frozenset[int], number: int, call: Call[Page]) -> Page:
+        model = call.model(ListTasksResponse)
+        items = model.tasks if not isinstance(model.tasks, Unset) else []
+        tasks = [
+            _task(TaskRef("modelarts", item.task_id, dataset_id=dataset_id), item)
+            for item in items
+            if isinstance(item.task_id, str) and item.task_id
+        ]
+        if statuses:
+            tasks = [task for task in tasks if task.status in statuses]
+        total = model.total_count if isinstance(model.total_count, int) else None
+        return Page(tasks, more=bool(items) and (total is None or (number + 1) * PAGE_SIZE < total))
+
     def fields(self, parsed: object) -> tuple[str | None, str | None]:
         if not isinstance(parsed, Error):
             return None, None
@@ -148,6 +235,20 @@ class ModelArts(SyncProviderClient):
         )
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
+    def tasks(
+        self,
+        dataset_id: str,
+        *,
+        status: int | Iterable[int] | None = None,
+        type: str | None = None,
+        task_name: str | None = None,
+        active: bool = False,
+    ) -> Iterator[Task]:
+        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
+        `status` (one or several of -1..5) and `active` (not in a final state) here."""
+        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
+
 
 class AsyncModelArts(AsyncProviderClient):
     """Stop ModelArts intelligent tasks from async code: `await AsyncModelArts().cancel("DATASET_ID/TASK_ID")`."""
@@ -174,3 +275,31 @@ class AsyncModelArts(AsyncProviderClient):
             security_token=security_token,
         )
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
+
+    def tasks(
+        self,
+        dataset_id: str,
+        *,
+        status: int | Iterable[int] | None = None,
+        type: str | None = None,
+        task_name: str | None = None,
+        active: bool = False,
+    ) -> AsyncIterator[Task]:
+        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
+        `status` (one or several of -1..5) and `active` (not in a final state) here."""
+        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
+
+
+def _dataset(dataset_id: str) -> str:
+    """A dataset id travels as one path segment, like a ref's."""
+    return TaskRef("modelarts", "-", dataset_id=dataset_id).dataset_id or ""
+
+
+def _statuses(status: int | Iterable[int] | None) -> list[int]:
+    """One status or several, each an integer (the API's statuses are -1..5; others are kept, not refused)."""
+    values = [status] if isinstance(status, int) else list(status or ())
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"a ModelArts status is an integer such as 1 (running), got {value!r}")
+    return values
