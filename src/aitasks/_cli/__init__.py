@@ -23,6 +23,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parse_args(args_list)
         except SystemExit as exc:  # --help, --version and usage errors argparse finds
             return exc.code if isinstance(exc.code, int) else USAGE
+        if args.command == "ls":
+            from ._tasks import list_command
+
+            return list_command(args)
+        if args.command == "status":
+            from ._tasks import status_command
+
+            return status_command(args)
         from ._run import cancel
 
         return cancel(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from ._exit import EXIT_CODES, USAGE, UsageError
 
@@ -29,29 +29,73 @@ environment:
 exit codes:
 """ + "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
 
-CANCEL_DESCRIPTION = """\
-Cancel AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
-gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID. Each ref gets exactly one line on stdout
-(one JSON object with --json) as soon as its call completes; progress (on a terminal) and a
-summary go to stderr. Ctrl-C (or SIGTERM) stops sending new refs, lets the calls in flight
-finish and reports them; a second Ctrl-C abandons them (reported as "Interrupted").
+DESCRIPTION = """\
+Find, cancel and confirm AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
+gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore or modelarts:DATASET_ID.
+Statuses are the providers' own: Gcore words (RECEIVED PENDING STARTED RETRY SUCCESS FAILURE
+REVOKED), ModelArts integers (-1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded,
+4 stopping, 5 stopped).
 """
 
-JSON_FORMAT = '{"ref", "outcome": "cancelled"|"already_finished"|"error", "status_code", "error", "message"}'
+CANCEL_DESCRIPTION = """\
+Cancel AI tasks: the REFs given, those read from a file (--from), or every task of a listing
+that matches (--all; the tasks not in a final state unless --status says which). Each ref gets
+exactly one line on stdout (one JSON object with --json) as soon as its call completes;
+progress (on a terminal) and a summary go to stderr. Ctrl-C (or SIGTERM) stops sending new
+refs, lets the calls in flight finish and reports them; a second Ctrl-C abandons them
+(reported as "Interrupted").
+
+--all first says how many tasks match, then asks on a terminal; without one it needs --yes.
+--resume FILE (the --json output of an earlier run, e.g. one that was killed) sends no ref
+that FILE already holds a record for: append this run's output to another file (or to FILE
+with >>), then resume from both if needed (--resume may be given more than once).
+"""
+
+TASKS_DESCRIPTION = """\
+One line per task on stdout: a table when stdout is a terminal, else (or with --json) one
+JSON object per task: {"ref", "state", "status", "progress", "name", "type", "created_at",
+"started_at", "finished_at"}. state is one of QUEUED RUNNING STOPPING SUCCEEDED FAILED
+CANCELLED UNKNOWN; status and progress are the provider's own values.
+"""
+
+JSON_FORMAT = (
+    '{"ref", "outcome": "cancelled"|"already_finished"|"error", "status_code", "error", "message"}, '
+    'and "state" (the final state) with --wait'
+)
 
 _Number = TypeVar("_Number", int, float)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """The `cancel` arguments; SystemExit for --help, --version and argparse errors, UsageError for the rest."""
+    """The arguments; SystemExit for --help, --version and argparse errors, UsageError for the rest."""
     args = _parser().parse_args(argv)
     if args.command is None:
-        raise UsageError("a command is required: cancel or fake-cloud (see 'aitasks --help')")
-    if args.refs and args.source is not None:
-        raise UsageError("give refs as arguments or with --from, not both")
-    if not args.refs and args.source is None:
-        raise UsageError("no refs: give REF arguments or --from FILE (see 'aitasks cancel --help')")
+        raise UsageError("a command is required: cancel, ls, status or fake-cloud (see 'aitasks --help')")
+    if args.command == "cancel":
+        _check_cancel(args)
     return args
+
+
+def _check_cancel(args: argparse.Namespace) -> None:
+    """The rules argparse cannot say: exactly one source of refs, and options that need another."""
+    given = [name for name, present in (("REF arguments", args.refs), ("--from", args.source is not None),
+                                        ("--all", args.scope is not None)) if present]  # fmt: skip
+    if len(given) > 1:
+        raise UsageError(f"give refs one way: {' and '.join(given)} do not go together")
+    if not given:
+        raise UsageError("no refs: give REF arguments, --from FILE or --all LISTING (see 'aitasks cancel --help')")
+    if args.statuses is not None and args.scope is None:
+        raise UsageError("--status selects tasks of --all LISTING; it needs --all")
+    if args.wait_timeout is not None and not args.wait:
+        raise UsageError("--wait-timeout needs --wait")
+
+
+def _statuses(text: str) -> list[str]:
+    """`S,S,...`: each status once, in order; checked against the provider's own list when the command runs."""
+    values = list(dict.fromkeys(part.strip() for part in text.split(",")))
+    if "" in values:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of statuses")
+    return values
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,16 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     from .._version import __version__
 
     parser = _Parser(
-        prog="aitasks",
-        description="Cancel running AI tasks on Gcore Streaming and ModelArts.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="aitasks", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"aitasks {__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     cancel = commands.add_parser(
         "cancel",
-        help="cancel tasks given as arguments or read from a file",
+        help="cancel tasks given as arguments, read from a file, or every task of a listing that matches",
         description=CANCEL_DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -112,6 +153,40 @@ def _parser() -> argparse.ArgumentParser:
         help="read refs from FILE ('-' for stdin), one per line; blank lines and lines starting with # are skipped",
     )
     cancel.add_argument(
+        "--all",
+        dest="scope",
+        metavar="LISTING",
+        help="cancel every task of LISTING (gcore or modelarts:DATASET_ID) that is not in a final state, or that "
+        "has one of the --status values",
+    )
+    _add_status(cancel, "with --all: cancel the tasks with one of these statuses (default: every task not in a "
+                "final state)")  # fmt: skip
+    cancel.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be cancelled (the tasks of --all, else the refs that would be sent) and send nothing",
+    )
+    cancel.add_argument("--yes", action="store_true", help="with --all: cancel without asking (needed off a terminal)")
+    cancel.add_argument(
+        "--wait",
+        action="store_true",
+        help='after each cancel, poll the task until it reaches a final state and report it ("state" with --json)',
+    )
+    cancel.add_argument(
+        "--wait-timeout",
+        type=_seconds,
+        metavar="S",
+        help="with --wait: give up waiting on a task after S seconds, reported as a WaitTimeout error with the "
+        "last state seen (default 300, at most 86400)",
+    )
+    cancel.add_argument(
+        "--resume",
+        action="append",
+        metavar="FILE",
+        help="skip every ref that FILE (the --json output of an earlier run) holds a complete record for; "
+        "may be given more than once",
+    )
+    cancel.add_argument(
         "--concurrency",
         type=_whole(1, MAX_CONCURRENCY),
         default=DEFAULT_CONCURRENCY,
@@ -122,7 +197,47 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument(
         "--strict", action="store_true", help="count a task that had already finished as failed (TaskAlreadyFinished)"
     )
-    cancel.add_argument(
+    _add_http(cancel)
+    ls = _tasks_parser(commands, "ls", "list the tasks of gcore or modelarts:DATASET_ID, lazily, page by page")
+    ls.add_argument("scope", metavar="LISTING", help="gcore or modelarts:DATASET_ID")
+    _add_status(ls, "only the tasks with one of these statuses")
+    ls.add_argument("--active", action="store_true", help="only the tasks not in a final state")
+    status = _tasks_parser(commands, "status", "print the state of each task named")
+    status.add_argument("refs", nargs="+", metavar="REF", help="gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID")
+    commands.add_parser(
+        "fake-cloud",
+        add_help=False,
+        help="serve a fake of both clouds on 127.0.0.1 for trying things out (see 'aitasks fake-cloud --help')",
+    )
+    return parser
+
+
+def _tasks_parser(commands: Any, name: str, help: str) -> argparse.ArgumentParser:
+    """`ls` and `status`: the same output, and the same HTTP options as `cancel`."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=f"{help[0].upper()}{help[1:]}.\n\n{TASKS_DESCRIPTION}",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="JSON lines even when stdout is a terminal")
+    _add_http(parser)
+    return parser
+
+
+def _add_status(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--status",
+        dest="statuses",
+        type=_statuses,
+        metavar="S,...",
+        help=f"{help}; Gcore words such as PENDING,STARTED, ModelArts integers such as 1,4",
+    )
+
+
+def _add_http(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--timeout",
         type=_seconds,
         default=30.0,
@@ -130,16 +245,10 @@ def _parser() -> argparse.ArgumentParser:
         help="deadline of each HTTP attempt as a whole, from connecting to the last byte of the answer, wall clock "
         "(default 30, at most 86400)",
     )
-    cancel.add_argument(
+    parser.add_argument(
         "--max-retries",
         type=_whole(0),
         default=2,
         metavar="N",
         help="retries after a 429, a 5xx, Gcore's 'Queue limit reached', a timeout or a dropped connection (default 2)",
     )
-    commands.add_parser(
-        "fake-cloud",
-        add_help=False,
-        help="serve a fake of both clouds on 127.0.0.1 for trying things out (see 'aitasks fake-cloud --help')",
-    )
-    return parser

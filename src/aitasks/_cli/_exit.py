@@ -11,8 +11,8 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 TERMINATED = 143  # 128 + SIGTERM
 
 EXIT_CODES = (
-    (OK, "no ref failed (each was cancelled or had already finished)"),
-    (FAILED, "at least one ref failed"),
+    (OK, "no ref failed (each was cancelled or had already finished; ls, status: each task was read)"),
+    (FAILED, "at least one ref failed (ls, cancel --all: the listing failed; or the question was answered no)"),
     (USAGE, "usage, configuration or input error"),
     (INTERRUPTED, "interrupted by Ctrl-C: no new refs were sent, the calls in flight were finished and reported"),
     (TERMINATED, "stopped by SIGTERM (kill, docker stop, Kubernetes): handled like the first Ctrl-C"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from ._progress import Progress
 if TYPE_CHECKING:
     from .._bulk import BulkResult
 
-__all__ = ["Report", "plural"]
+__all__ = ["Report", "plural", "printable", "write_line"]
 
 _WORDS = {"cancelled": "cancelled", "already_finished": "already finished", "error": "failed"}
 
@@ -21,15 +22,36 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def write_line(line: str) -> bool:
+    """Write one line to stdout and flush it, so it is in the file or pipe before the next one is made.
+
+    False when stdout was closed (`| head`). A record that is printed is thus whole on disk even if the process
+    is killed right after (what `--resume` relies on); a kill during the write leaves at most a torn last line.
+    """
+    out = sys.stdout  # looked up each time: rich may redirect it while its progress bar is shown
+    try:
+        try:
+            out.write(line + "\n")
+        except UnicodeEncodeError:
+            encoding = out.encoding or "ascii"
+            out.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        return False
+    return True
 
 
 class Report:
     """One record per ref on stdout, flushed at once (JSON lines or aligned text), and the counts for the summary."""
 
-    def __init__(self, *, json_lines: bool) -> None:
+    def __init__(self, *, json_lines: bool, wait: bool = False) -> None:
         self.json_lines = json_lines
+        self.wait = wait  # records carry the state each task ended in
+        self.states: Counter[str] = Counter()
         self.cancelled = 0
         self.already_finished = 0
         self.failed = 0
@@ -49,14 +71,16 @@ class Report:
         )
 
     def item(self, item: BulkResult) -> None:
-        """Report one cancel_many result."""
+        """Report one cancel_many result (with the task's final state, or the last seen after a WaitTimeout)."""
+        task = item.result.task if item.result is not None else getattr(item.error, "task", None)
+        state = None if task is None else task.state.name
         if item.result is not None:
             result = item.result
-            self.emit(item.ref, result.outcome.value, result.status_code, None, result.message)
+            self.emit(item.ref, result.outcome.value, result.status_code, None, result.message, state)
         else:
             error = item.error
             status = getattr(error, "status_code", None)
-            self.emit(item.ref, "error", status, type(error).__name__, str(error))
+            self.emit(item.ref, "error", status, type(error).__name__, str(error), state)
 
     def bad_line(self, ref: str, message: str) -> None:
         """Report an input line that is not a ref; it is never sent."""
@@ -67,7 +91,15 @@ class Report:
         message = "abandoned by a second Ctrl-C before an answer arrived; the task may or may not be cancelled"
         self.emit(ref, "error", None, "Interrupted", message)
 
-    def emit(self, ref: str, outcome: str, status: int | None, error: str | None, message: str | None) -> None:
+    def emit(
+        self,
+        ref: str,
+        outcome: str,
+        status: int | None,
+        error: str | None,
+        message: str | None,
+        state: str | None = None,
+    ) -> None:
         if outcome == "cancelled":
             self.cancelled += 1
         elif outcome == "already_finished":
@@ -78,28 +110,25 @@ class Report:
             import json
 
             record = {"ref": ref, "outcome": outcome, "status_code": status, "error": error, "message": message}
+            if self.wait:
+                record["state"] = state
             line = json.dumps(record)
         else:
             detail = message or ""
             if error is not None:
                 detail = f"{error}: {detail}"
             code = "-" if status is None else str(status)
-            line = f"{_WORDS[outcome]:<16}  {code:>3}  {_printable(ref):<40}  {_printable(detail)}".rstrip()
+            final = f"{state or '-':<9}  " if self.wait else ""
+            line = f"{_WORDS[outcome]:<16}  {code:>3}  {final}{printable(ref):<40}  {printable(detail)}".rstrip()
+        if self.wait and state is not None:
+            self.states[state] += 1
         self._write(line)
         self.progress.advance(self)
 
     def _write(self, line: str) -> None:
         if self.stdout_closed:
             return
-        out = sys.stdout  # looked up each time: rich may redirect it while its progress bar is shown
-        try:
-            try:
-                out.write(line + "\n")
-            except UnicodeEncodeError:
-                encoding = out.encoding or "ascii"
-                out.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
-            out.flush()
-        except BrokenPipeError:
+        if not write_line(line):
             self.stdout_closed = True
             if self.on_stdout_closed is not None:
                 self.on_stdout_closed()
@@ -112,6 +141,8 @@ class Report:
         """Counts and time; after an interruption or a closed stdout, also which refs were not sent."""
         elapsed = time.monotonic() - self.started
         text = f"{self.counts()} ({plural(self.done, 'ref')}) in {elapsed:.1f}s"
+        if self.states:
+            text += "; task states: " + ", ".join(f"{count} {state}" for state, count in sorted(self.states.items()))
         if interrupted or self.stdout_closed:
             text = ("interrupted: " if interrupted else "stdout was closed: ") + f"{text}; {unsent()}"
         return text

@@ -18,22 +18,29 @@ READ_AHEAD = 256  # lines a pipe reader may hold before the event loop takes the
 BadLine = Callable[[str, str], None]
 """Reports a line that is not a ref: (what to show as its ref, why), e.g. `Report.bad_line`."""
 
+Skip = Callable[[str], bool]
+"""True for a ref (as its record would name it) that must not be sent again, e.g. `Recorded.has`."""
 
-def open_source(path: str | None, refs: list[str], bad_line: BadLine) -> Source:
+
+def _never(label: str) -> bool:
+    return False
+
+
+def open_source(path: str | None, refs: list[str], bad_line: BadLine, skip: Skip = _never) -> Source:
     """The REF arguments, or the lines of `path` ('-' for stdin); a file that cannot be opened is a usage error."""
     if path is None:
-        return Source(bad_line, refs=refs)
+        return Source(bad_line, refs=refs, skip=skip)
     if path == "-":
         stdin = sys.stdin
         if stdin is None:
             raise UsageError("--from -: there is no stdin")
         stream: BinaryIO = stdin.buffer if hasattr(stdin, "buffer") else stdin  # type: ignore[assignment]
-        return Source(bad_line, stream=stream, name="stdin", owned=False)
+        return Source(bad_line, stream=stream, name="stdin", owned=False, skip=skip)
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed by Source.close)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return Source(bad_line, stream=stream, name=path, owned=True)
+    return Source(bad_line, stream=stream, name=path, owned=True, skip=skip)
 
 
 class Source:
@@ -41,6 +48,7 @@ class Source:
 
     It also remembers which refs were handed out and not yet reported (for a forced abort), the last line
     read (for the resume hint), and a read error, which ends the input without losing the calls in flight.
+    A ref (or bad line) that `skip` names is neither sent nor reported: an earlier run has its record.
     """
 
     def __init__(
@@ -51,8 +59,11 @@ class Source:
         stream: BinaryIO | None = None,
         name: str = "",
         owned: bool = False,
+        skip: Skip = _never,
     ) -> None:
         self._bad_line = bad_line
+        self._skip = skip
+        self.skipped = 0
         self.listed = refs
         self._stream = stream
         self._owned = owned
@@ -79,7 +90,10 @@ class Source:
             return len(self.listed)
         if self._stream is None or not _is_regular_file(self._stream):
             return None
-        total = sum(_ref_text(raw, number) is not None for number, raw in enumerate(_lines(self._stream), 1))
+        total = 0
+        for number, raw in enumerate(_lines(self._stream), 1):
+            text = _ref_text(raw, number)
+            total += text is not None and not self._skip(text.decode("utf-8", "backslashreplace"))
         self._stream.seek(0)
         return total
 
@@ -118,9 +132,17 @@ class Source:
         for ref in self.listed:
             if self.stopped:
                 return
+            if self._skipped(ref):
+                continue
             self._hand_out(ref)
             yield ref
         self.exhausted = True
+
+    def _skipped(self, label: str) -> bool:
+        if not self._skip(label):
+            return False
+        self.skipped += 1
+        return True
 
     def _take(self, raw: bytes, number: int) -> TaskRef | None:
         """Parse one line; a bad one is reported at once (with its line number) and skipped."""
@@ -130,12 +152,17 @@ class Source:
             return None
         if len(text) > MAX_LINE:
             label = text[:60].decode("utf-8", "backslashreplace") + "..."
-            self._bad_line(label, f"line {number}: longer than {MAX_LINE} bytes")
+            if not self._skipped(label):
+                self._bad_line(label, f"line {number}: longer than {MAX_LINE} bytes")
             return None
         try:
             value = text.decode("utf-8")
         except UnicodeDecodeError:
-            self._bad_line(text.decode("utf-8", "backslashreplace"), f"line {number}: not valid UTF-8")
+            label = text.decode("utf-8", "backslashreplace")
+            if not self._skipped(label):
+                self._bad_line(label, f"line {number}: not valid UTF-8")
+            return None
+        if self._skipped(value):
             return None
         try:
             ref = TaskRef.parse(value)
@@ -222,11 +249,11 @@ def _read_error(exc: OSError | ValueError) -> OSError:
     return exc if isinstance(exc, OSError) else OSError(str(exc))
 
 
-def _lines(stream: BinaryIO) -> Iterator[bytes]:
-    """Raw lines; a line over MAX_LINE bytes comes back cut (and longer than MAX_LINE) with its rest skipped."""
-    while line := stream.readline(MAX_LINE + 1):
-        if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+def _lines(stream: BinaryIO, limit: int = MAX_LINE) -> Iterator[bytes]:
+    """Raw lines; a line over `limit` bytes comes back cut (and longer than `limit`) with its rest skipped."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
                 pass
         yield line
 

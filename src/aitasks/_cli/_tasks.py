@@ -1,0 +1,197 @@
+"""`aitasks ls` and `aitasks status`: tasks as a table on a terminal, JSON lines otherwise; statuses checked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._exit import FAILED, OK, UsageError
+from ._report import plural, printable, write_line
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .._client import Client
+    from .._errors import AITasksError
+    from .._tasks import Task
+
+__all__ = [
+    "TASK_KEYS",
+    "TaskLines",
+    "list_command",
+    "listing",
+    "open_client",
+    "provider_statuses",
+    "status_command",
+    "task_record",
+]
+
+TASK_KEYS = ("ref", "state", "status", "progress", "name", "type", "created_at", "started_at", "finished_at")
+HEADER = f"{'STATE':<9}  {'STATUS':<8}  {'PROGRESS':>8}  REF"
+STATUS_WORKERS = 16  # tasks `aitasks status` reads at once
+
+
+def task_record(task: Task) -> dict[str, Any]:
+    """A task as one JSON object (TASK_KEYS): ref, state, status, progress first, then what else the provider told."""
+    values = (task.name, task.type, task.created_at, task.started_at, task.finished_at)
+    return dict(zip(TASK_KEYS, (str(task.ref), task.state.name, task.status, task.progress, *values), strict=True))
+
+
+def _progress(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}%"
+
+
+class TaskLines:
+    """Tasks on stdout, one line each as they come: JSON objects, or a table with its header first."""
+
+    def __init__(self, *, json_lines: bool, errors: bool = False) -> None:
+        self.json_lines = json_lines
+        self.errors = errors  # each JSON object also has "error" and "message" (null when the task was read)
+        self.closed = False  # stdout went away (`| head`)
+        self._header = not json_lines
+
+    def task(self, task: Task) -> None:
+        if self.json_lines:
+            self._write(task_record(task) | ({"error": None, "message": None} if self.errors else {}))
+        else:
+            self._row(task.state.name, task.status, _progress(task.progress), str(task.ref))
+
+    def error(self, ref: str, error: AITasksError) -> None:
+        """A task that could not be read (`status` only)."""
+        if self.json_lines:
+            record = dict.fromkeys(TASK_KEYS)
+            self._write({**record, "ref": ref, "error": type(error).__name__, "message": str(error)})
+        else:
+            self._row("-", None, "-", ref, f"{type(error).__name__}: {error}")
+
+    def _row(self, state: str, status: object, progress: str, ref: str, detail: str = "") -> None:
+        if self._header:
+            self._header = False
+            self._line(HEADER)
+        shown = "-" if status is None else printable(str(status))
+        self._line(f"{state:<9}  {shown:<8}  {progress:>8}  {printable(ref)}  {printable(detail)}".rstrip())
+
+    def _write(self, record: dict[str, Any]) -> None:
+        import json
+
+        self._line(json.dumps(record))
+
+    def _line(self, line: str) -> None:
+        if not self.closed and not write_line(line):
+            self.closed = True
+
+
+def provider_statuses(scope: str, values: list[str] | None) -> list[str] | list[int] | None:
+    """The --status values as the listing's provider takes them: Gcore words, ModelArts integers, each documented."""
+    if values is None:
+        return None
+    provider = scope.partition(":")[0]
+    if provider == "gcore":
+        from ..providers.gcore import STATES
+
+        for value in values:
+            if value.upper() not in STATES:
+                raise UsageError(f"--status {value!r} is not a Gcore status; use {','.join(map(str, STATES))}")
+        return [value.upper() for value in values]
+    if provider == "modelarts":
+        from ..providers.modelarts import STATES as MA_STATES
+
+        numbers: list[int] = []
+        for value in values:
+            try:
+                number = int(value)
+            except ValueError:
+                number = None
+            if number not in MA_STATES:
+                known = ",".join(map(str, MA_STATES))
+                raise UsageError(f"--status {value!r} is not a ModelArts status; use integers among {known}")
+            assert number is not None
+            numbers.append(number)
+        return numbers
+    return None  # not a listing: the client says so
+
+
+def open_client(args: argparse.Namespace, command: str) -> Client:
+    """A blocking client configured from the environment; no provider configured is a usage error."""
+    from .._client import Client
+    from .._errors import ConfigurationError
+
+    try:
+        return Client.from_env(timeout=args.timeout, max_retries=args.max_retries)
+    except ConfigurationError as exc:
+        raise UsageError(f"configuration: {exc} (see 'aitasks {command} --help')") from None
+
+
+def listing(client: Client, scope: str, statuses: list[str] | list[int] | None, active: bool) -> Iterator[Task]:
+    """The tasks of `scope`, lazily; a scope that is not a listing, or an unconfigured provider, is a usage error."""
+    from .._errors import ConfigurationError, InvalidTaskRef
+
+    try:
+        return client.tasks(scope, status=statuses, active=active)
+    except (ConfigurationError, InvalidTaskRef) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def list_command(args: argparse.Namespace) -> int:
+    """`aitasks ls`: every task of the listing, printed as each page arrives."""
+    from .._errors import AITasksError
+
+    statuses = provider_statuses(args.scope, args.statuses)
+    out = TaskLines(json_lines=args.json or not _stdout_is_terminal())
+    count = 0
+    with open_client(args, "ls") as client:
+        try:
+            for task in listing(client, args.scope, statuses, args.active):
+                out.task(task)
+                count += 1
+                if out.closed:
+                    break
+        except AITasksError as exc:
+            _note(f"error: listing {args.scope} failed after {plural(count, 'task')}: {exc}")
+            return FAILED
+    if out.closed:
+        _note(f"stdout was closed after {plural(count, 'task')}")
+        return FAILED
+    _note(f"{plural(count, 'task')}")
+    return OK
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """`aitasks status`: each ref's task, read a few at a time and printed in the order given."""
+    import concurrent.futures
+
+    from .._errors import AITasksError
+
+    out = TaskLines(json_lines=args.json or not _stdout_is_terminal(), errors=True)
+    failed = 0
+    with open_client(args, "status") as client:
+
+        def read(ref: str) -> Task | AITasksError:
+            try:
+                return client.get(ref)
+            except AITasksError as exc:
+                return exc
+
+        with concurrent.futures.ThreadPoolExecutor(min(STATUS_WORKERS, len(args.refs))) as pool:
+            results: Iterable[Task | AITasksError] = pool.map(read, args.refs)
+            for ref, result in zip(args.refs, results, strict=True):
+                if isinstance(result, Exception):
+                    failed += 1
+                    out.error(ref, result)
+                else:
+                    out.task(result)
+                if out.closed:
+                    pool.shutdown(cancel_futures=True)
+                    break
+    if failed:
+        _note(f"{plural(failed, 'task')} of {len(args.refs)} could not be read")
+    return FAILED if failed or out.closed else OK
+
+
+def _note(text: str) -> None:
+    print(f"aitasks: {text}", file=sys.stderr, flush=True)
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
