@@ -99,7 +99,7 @@ def _shown_value(value: Any) -> str:
     if value is _ABSENT:
         return "absent"
     text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def _date(version: Any, record: Mapping[str, Any]) -> tuple[datetime.date | None, str]:

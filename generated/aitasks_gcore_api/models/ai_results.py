@@ -349,22 +349,66 @@ class AiResults:
                 pass
             try:
                 result_1 = AiResultsContentmoderationSport.from_dict(data)
-                scored.append((len(result_1.additional_properties), result_1))
+                scored.append(
+                    (
+                        len(result_1.additional_properties)
+                        + sum(
+                            type(item) in (str, int)
+                            for item in (
+                                result_1.detection_results if isinstance(result_1.detection_results, list) else ()
+                            )
+                        ),
+                        result_1,
+                    )
+                )
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             try:
                 result_2 = AiResultsContentmoderationNsfw.from_dict(data)
-                scored.append((len(result_2.additional_properties), result_2))
+                scored.append(
+                    (
+                        len(result_2.additional_properties)
+                        + sum(
+                            type(item) in (str, int)
+                            for item in (
+                                result_2.detection_results if isinstance(result_2.detection_results, list) else ()
+                            )
+                        ),
+                        result_2,
+                    )
+                )
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             try:
                 result_3 = AiResultsContentmoderationHardnudity.from_dict(data)
-                scored.append((len(result_3.additional_properties), result_3))
+                scored.append(
+                    (
+                        len(result_3.additional_properties)
+                        + sum(
+                            type(item) in (str, int)
+                            for item in (
+                                result_3.detection_results if isinstance(result_3.detection_results, list) else ()
+                            )
+                        ),
+                        result_3,
+                    )
+                )
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             try:
                 result_4 = AiResultsContentmoderationSoftnudity.from_dict(data)
-                scored.append((len(result_4.additional_properties), result_4))
+                scored.append(
+                    (
+                        len(result_4.additional_properties)
+                        + sum(
+                            type(item) in (str, int)
+                            for item in (
+                                result_4.detection_results if isinstance(result_4.detection_results, list) else ()
+                            )
+                        ),
+                        result_4,
+                    )
+                )
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             try:
