@@ -78,8 +78,8 @@ def _start(*args: str) -> Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    """A fake-cloud subprocess, killed if the test did not stop it."""
-    running = _start()
+    """A fake-cloud subprocess whose ModelArts stops end at once (5), killed if the test did not stop it."""
+    running = _start("--modelarts-stop-delay", "0")
     yield running
     if running.process.poll() is None:
         running.process.kill()
@@ -141,7 +141,7 @@ def test_facade_configured_only_from_printed_lines(served: Served, monkeypatch: 
             assert client.cancel("gcore:g2").status_code == 202
             assert client.cancel("modelarts:d/m2").status_code == 204
         tasks = {(t["task_id"], t["status"]) for t in http.get("/_fake/tasks").json()["tasks"]}
-    assert tasks == {("g1", "REVOKED"), ("g2", "REVOKED"), ("m1", "STOPPED"), ("m2", "STOPPED")}
+    assert tasks == {("g1", "REVOKED"), ("g2", "REVOKED"), ("m1", 5), ("m2", 5)}  # 5: stopped
     assert served.stop()[0] == 0
 
 
@@ -159,6 +159,20 @@ def test_port_in_use_exits_2() -> None:
         )
     assert done.returncode == 2
     assert b"cannot listen" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("delay", ["-1", "nan", "3601"])
+def test_bad_stop_delay_exits_2(delay: str) -> None:
+    """A negative, NaN or over-an-hour --modelarts-stop-delay is a usage error: exit 2 naming it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aitasks", "fake-cloud", "--modelarts-stop-delay", delay],
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert b"modelarts_stop_delay" in done.stderr
     assert b"Traceback" not in done.stderr
 
 
