@@ -81,7 +81,7 @@ def _check_cancel(args: argparse.Namespace) -> None:
     given = [name for name, present in (("REF arguments", args.refs), ("--from", args.source is not None),
                                         ("--all", args.scope is not None)) if present]  # fmt: skip
     if len(given) > 1:
-        raise UsageError(f"give refs one way: {' and '.join(given)} do not go together")
+        raise UsageError(f"give refs one way: {' or '.join(given)}, not both")
     if not given:
         raise UsageError("no refs: give REF arguments, --from FILE or --all LISTING (see 'aitasks cancel --help')")
     if args.statuses is not None and args.scope is None:
