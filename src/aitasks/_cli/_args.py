@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
@@ -47,8 +48,9 @@ refs, lets the calls in flight finish and reports them; a second Ctrl-C abandons
 
 --all first says how many tasks match, then asks on a terminal; without one it needs --yes.
 --resume FILE (the --json output of an earlier run, e.g. one that was killed) sends no ref
-that FILE already holds a record for: append this run's output to another file (or to FILE
-with >>), then resume from both if needed (--resume may be given more than once).
+that FILE already holds a complete record for (a torn last line, cut by the kill, is none):
+write this run's output to another file (or append it to FILE with >>); --resume may be
+given more than once.
 """
 
 TASKS_DESCRIPTION = """\
@@ -100,6 +102,12 @@ def _statuses(text: str) -> list[str]:
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr (no usage dump), exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `--status -1,1` is a value, not an option: any word starting "-digit" is one (Python 3.13's own rule;
+        # before, only a bare number was).
+        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

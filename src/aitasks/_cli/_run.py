@@ -90,18 +90,18 @@ def _matching(args: argparse.Namespace, skip: Skip, report: Report) -> list[str]
             return FAILED
     chosen = [task for task in tasks if not skip(str(task.ref))]
     which = "not in a final state" if statuses is None else "with status " + ",".join(map(str, statuses))
-    found = f"{plural(len(chosen), 'task')} of {args.scope} {which}"
+    found = f"found {plural(len(chosen), 'task')} of {args.scope} {which}"
     if len(chosen) < len(tasks):
         found += f" (and {len(tasks) - len(chosen)} already recorded by --resume)"
     if args.dry_run:
-        report.note(f"{found} would be cancelled (dry run: nothing is sent)")
+        report.note(f"{found}; dry run: none is cancelled")
         out = TaskLines(json_lines=args.json)
         for task in chosen:
             out.task(task)
         return FAILED if out.closed else OK
     if chosen and not args.yes and not _stdin_is_terminal():
-        raise UsageError(f"{found} match; cancelling them needs --yes when stdin is not a terminal")
-    report.note(f"{found} match")
+        raise UsageError(f"{found}; cancelling them needs --yes when stdin is not a terminal")
+    report.note(found)
     if not chosen:
         return OK
     if not args.yes and not _confirm(f"aitasks: cancel {plural(len(chosen), 'task')}? [y/N] "):
