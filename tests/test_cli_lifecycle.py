@@ -423,7 +423,7 @@ def test_resume_sends_only_the_refs_without_a_complete_record(
     assert code == 0
     assert sorted(r["ref"] for r in _lines(out)) == [f"gcore:{gid(n)}" for n in range(4, 10)]
     assert _cancels(fake_cloud_env) == Counter({f"gcore:{gid(n)}": 1 for n in range(4, 10)})
-    assert f"resuming from {earlier}: 5 records; 1 line that are not records skipped; its torn last line ignored" in err
+    assert f"resuming from {earlier}: 5 records; skipped 1 other line; its torn last line ignored" in err
     assert "5 refs not sent again: --resume holds their records" in err
 
 
@@ -578,3 +578,44 @@ def test_help_of_each_command_documents_its_options(capsys: pytest.CaptureFixtur
         out = " ".join(capsys.readouterr().out.split())
         for word in [*words, "GCORE_API_KEY", "exit codes:"]:
             assert word in out, (argv, word)
+
+
+def test_resume_file_with_a_huge_line_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    """A 64 MiB line without a newline among the records: skipped in pieces of at most MAX_RECORD, never held whole."""
+    import tracemalloc
+
+    from aitasks._cli._resume import MAX_RECORD, read_records
+
+    path = tmp_path / "out.jsonl"
+    with open(path, "wb") as out:
+        out.write(_record("gcore:a").encode())
+        out.write(b"x" * (64 << 20) + b"\n")
+        out.write(_record("gcore:b").encode())
+    notes: list[str] = []
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        recorded = read_records([str(path)], notes.append)
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert recorded.has("gcore:a") and recorded.has("gcore:b") and not recorded.has("gcore:c")
+    assert peak < 8 * MAX_RECORD, peak  # a few pieces of MAX_RECORD, not the 64 MiB line
+    assert elapsed < 30
+    assert notes == [f"resuming from {path}: 2 records; skipped 1 other line"]
+
+
+def test_resume_with_all_skips_the_tasks_already_recorded(
+    seeded: FakeCloud, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--all --resume: the count says how many are left and how many were recorded; only those left are sent."""
+    earlier = tmp_path / "out1.jsonl"
+    earlier.write_text(_record(f"gcore:{gid(0)}") + _record(f"gcore:{gid(2)}"))
+
+    assert main(["cancel", "--all", "gcore", "--yes", "--json", "--resume", str(earlier)]) == 0
+
+    out, err = capsys.readouterr()
+    assert sorted(r["ref"] for r in _lines(out)) == [f"gcore:{gid(1)}", f"gcore:{gid(3)}"]
+    assert "found 2 tasks of gcore not in a final state (and 2 already recorded by --resume)" in err
+    assert set(_cancels(seeded)) == {f"gcore:{gid(1)}", f"gcore:{gid(3)}"}

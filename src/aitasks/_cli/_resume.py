@@ -61,7 +61,7 @@ def read_records(paths: Sequence[str], note: Callable[[str], None]) -> Recorded:
             raise UsageError(f"--resume: {path} holds no JSON records (write them with 'aitasks cancel --json')")
         detail = f"{plural(records, 'record')}"
         if others:
-            detail += f"; {plural(others, 'line')} that are not records skipped"
+            detail += f"; skipped {plural(others, 'other line')}"
         if torn:
             detail += "; its torn last line ignored (that ref is sent again)"
         note(f"resuming from {path}: {detail}")
@@ -76,7 +76,7 @@ def _read(stream: object, recorded: Recorded) -> tuple[int, int, bool]:
         if not line.endswith(b"\n") and len(line) <= MAX_RECORD:
             torn = True  # only the last line can lack its newline
             break
-        ref = _ref_of(line)
+        ref = _ref_of(line) if len(line) <= MAX_RECORD else None
         if ref is None:
             others += 1 if line.strip() else 0
         else:
@@ -86,7 +86,7 @@ def _read(stream: object, recorded: Recorded) -> tuple[int, int, bool]:
 
 
 def _ref_of(line: bytes) -> str | None:
-    """The "ref" of a record line, or None for anything else (including a line cut at MAX_RECORD)."""
+    """The "ref" of a record line, or None for anything else."""
     try:
         record = json.loads(line)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
