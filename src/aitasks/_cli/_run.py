@@ -37,7 +37,7 @@ def cancel(args: argparse.Namespace) -> int:
     from .._errors import ConfigurationError
 
     report = Report(json_lines=args.json, wait=args.wait)
-    skip: Skip = _never
+    skip: Skip | None = None
     if args.resume:
         from ._resume import read_records
 
@@ -67,11 +67,7 @@ def cancel(args: argparse.Namespace) -> int:
         source.close()
 
 
-def _never(label: str) -> bool:
-    return False
-
-
-def _matching(args: argparse.Namespace, skip: Skip, report: Report) -> list[str] | int:
+def _matching(args: argparse.Namespace, skip: Skip | None, report: Report) -> list[str] | int:
     """`--all`: the refs of the matching tasks that have no record yet, once the user agreed; or an exit code.
 
     The whole listing is read first, so that the count shown is the set cancelled (one ref each in memory).
@@ -88,7 +84,7 @@ def _matching(args: argparse.Namespace, skip: Skip, report: Report) -> list[str]
         except AITasksError as exc:
             report.note(f"error: listing {args.scope} failed after {plural(len(tasks), 'task')}: {exc}")
             return FAILED
-    chosen = [task for task in tasks if not skip(str(task.ref))]
+    chosen = [task for task in tasks if skip is None or not skip(str(task.ref))]
     which = "not in a final state" if statuses is None else "with status " + ",".join(map(str, statuses))
     found = f"found {plural(len(chosen), 'task')} of {args.scope} {which}"
     if len(chosen) < len(tasks):
@@ -120,7 +116,7 @@ def _confirm(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _dry_run(args: argparse.Namespace, refs: list[str], skip: Skip, report: Report) -> int:
+def _dry_run(args: argparse.Namespace, refs: list[str], skip: Skip | None, report: Report) -> int:
     """`--dry-run` with REFs or --from: print each ref that would be sent (a bad line is noted), send nothing."""
     import asyncio
     import json

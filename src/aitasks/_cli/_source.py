@@ -26,7 +26,7 @@ def _never(label: str) -> bool:
     return False
 
 
-def open_source(path: str | None, refs: list[str], bad_line: BadLine, skip: Skip = _never) -> Source:
+def open_source(path: str | None, refs: list[str], bad_line: BadLine, skip: Skip | None = None) -> Source:
     """The REF arguments, or the lines of `path` ('-' for stdin); a file that cannot be opened is a usage error."""
     if path is None:
         return Source(bad_line, refs=refs, skip=skip)
@@ -59,10 +59,10 @@ class Source:
         stream: BinaryIO | None = None,
         name: str = "",
         owned: bool = False,
-        skip: Skip = _never,
+        skip: Skip | None = None,
     ) -> None:
         self._bad_line = bad_line
-        self._skip = skip
+        self._skip = skip or _never
         self.skipped = 0
         self.listed = refs
         self._stream = stream
