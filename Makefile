@@ -23,10 +23,12 @@ check-generated: venv
 	$(BIN)/python scripts/check_generated.py
 
 # make update-specs GCORE_PAGE=path MODELARTS_RST=path (either or both): take in newly downloaded vendor pages,
-# print the breaking-change report, regenerate and run check-specs (see README, "Updating a spec").
+# print the breaking-change report, regenerate and run check-specs (see README, "Updating a spec"). MODELARTS_RST may
+# be a folder of pages; MODELARTS_COMMIT records the vendor commit they were downloaded at.
 update-specs: venv
 	$(BIN)/python scripts/update_specs.py $(if $(GCORE_PAGE),--gcore-page '$(GCORE_PAGE)') \
-		$(if $(MODELARTS_RST),--modelarts-rst '$(MODELARTS_RST)')
+		$(if $(MODELARTS_RST),--modelarts-rst '$(MODELARTS_RST)') \
+		$(if $(MODELARTS_COMMIT),--modelarts-commit '$(MODELARTS_COMMIT)')
 
 lint: venv
 	$(BIN)/ruff check .

@@ -2,10 +2,12 @@
 
 `make update-specs GCORE_PAGE=path MODELARTS_RST=path` (either or both) runs this script. For Gcore it extracts the
 YAML block of the page verbatim, writes the page and the YAML under specs/gcore/ and updates provenance.json
-(sha256, retrieval date, info.version); for ModelArts it replaces specs/modelarts/source.rst and updates its
-provenance.json. Then it prints the breaking-change report (the committed Gcore spec against the new one),
-regenerates generated/ when a spec changed, and runs check-specs, which after an RST change names the rows of the
-hand-written specs/modelarts/openapi.yaml that must change.
+(sha256, retrieval date, info.version); for ModelArts each page given (MODELARTS_RST is a page or a folder of pages)
+replaces the kept page of the same file name, else the one documenting the same METHOD and URI, and updates that
+page's record in specs/modelarts/provenance.json (sha256, retrieval date, and MODELARTS_COMMIT, the vendor commit
+the pages were downloaded at; null when not given). Then it prints the breaking-change report (the committed Gcore
+spec against the new one), regenerates generated/ when a spec changed, and runs check-specs, which after an RST
+change names the rows of the hand-written specs/modelarts/openapi.yaml that must change.
 
 A page identical to the one kept rewrites nothing. Every input is read and checked before anything is written.
 Exit 0: updated (or unchanged), nothing breaking, checks pass. Exit 1: files were updated but the report has a
@@ -19,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from extract_gcore_spec import ExtractError, extract
+from rst_tables import PageError, parse_rst, read_uri
 from spec_diff import Change, SpecError, diff_specs, format_report, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,25 +110,59 @@ def plan_gcore(root: Path, page_path: Path) -> Plan:
     return plan
 
 
-def plan_modelarts(root: Path, rst_path: Path) -> Plan:
-    """Plan the ModelArts update from an RST page: the page itself and its provenance."""
+def plan_modelarts(root: Path, rst_path: Path, commit: str | None = None) -> Plan:
+    """Plan the ModelArts update from RST pages (a file, or a folder of them): each replaces the kept page it is."""
     plan = Plan("modelarts")
     folder = root / "specs" / "modelarts"
-    page = _read(rst_path, "ModelArts page")
+    provenance = folder / "provenance.json"
     try:
-        page.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UpdateError(f"{rst_path}: not UTF-8 text, so not an RST page") from None
-    source = folder / "source.rst"
-    if source.exists() and source.read_bytes() == page:
-        return plan
-    _stage(plan, source, page)
-    _stage(
-        plan,
-        folder / "provenance.json",
-        _provenance(folder / "provenance.json", sha256=_sha256(page), retrieved=_today()),
-    )
+        record: dict[str, Any] = json.loads(_read(provenance, "provenance"))
+        pages: dict[str, Any] = record["pages"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise UpdateError(f'{provenance}: no "pages" record to update (see README, How the specs are kept)') from None
+    if commit is not None and not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+        raise UpdateError(f"MODELARTS_COMMIT {commit!r} is not a commit id (7 to 40 lowercase hex digits)")
+    incoming = sorted(rst_path.glob("*.rst")) if rst_path.is_dir() else [rst_path]
+    if not incoming:
+        raise UpdateError(f"{rst_path}: a folder with no .rst page in it")
+    for path in incoming:
+        page = _read(path, "ModelArts page")
+        try:
+            page.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UpdateError(f"{path}: not UTF-8 text, so not an RST page") from None
+        name = _kept_page(folder, pages, path)
+        if (folder / name).exists() and (folder / name).read_bytes() == page:
+            continue
+        _stage(plan, folder / name, page)
+        pages[name].update(sha256=_sha256(page), retrieved=_today(), commit=commit)
+    if plan.writes:
+        plan.writes[provenance] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return plan
+
+
+def _kept_page(folder: Path, pages: dict[str, Any], path: Path) -> str:
+    """The kept page a downloaded one replaces: the one of the same file name, else the one of the same operation."""
+    if path.name in pages:
+        return path.name
+    try:
+        operation = _operation(path)
+    except PageError as exc:
+        raise UpdateError(f"{path} is named like no kept page and cannot be read as one: {exc.line}") from None
+    for name in pages:
+        kept = folder / name
+        try:
+            if kept.exists() and _operation(kept) == operation:
+                return name
+        except PageError:
+            continue  # the error body page documents no operation
+    kept_names = ", ".join(sorted(pages))
+    raise UpdateError(f"{path} documents {' '.join(operation)}, which no kept page does (kept: {kept_names})")
+
+
+def _operation(path: Path) -> tuple[str, str]:
+    """The METHOD and URI a page documents."""
+    return read_uri(parse_rst(path), path)
 
 
 def _today() -> str:
@@ -185,7 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     """Plan every update, write it, report, regenerate and check."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gcore-page", type=Path, help="a newly downloaded Gcore doc page (GCORE_PAGE)")
-    parser.add_argument("--modelarts-rst", type=Path, help="a newly downloaded ModelArts RST page (MODELARTS_RST)")
+    parser.add_argument(
+        "--modelarts-rst", type=Path, help="a newly downloaded ModelArts RST page, or a folder of them (MODELARTS_RST)"
+    )
+    parser.add_argument(
+        "--modelarts-commit", help="the vendor commit the ModelArts pages were downloaded at (MODELARTS_COMMIT)"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root holding specs/ (default: this one)")
     args = parser.parse_args(argv)
     if args.gcore_page is None and args.modelarts_rst is None:
@@ -193,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     root: Path = args.root.resolve()
     try:
         plans = [plan_gcore(root, args.gcore_page)] if args.gcore_page else []
-        plans += [plan_modelarts(root, args.modelarts_rst)] if args.modelarts_rst else []
+        plans += [plan_modelarts(root, args.modelarts_rst, args.modelarts_commit)] if args.modelarts_rst else []
     except UpdateError as exc:
         print(f"{PREFIX}: {exc}; nothing was written", file=sys.stderr)
         return 2
