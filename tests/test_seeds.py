@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
-VENDOR = ROOT.parent / "shared" / "vendor" / "modelarts"
+VENDOR = ROOT.parent / "shared" / "vendor"
 HISTORY = ROOT / "tests" / "fixtures" / "modelarts"
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -23,10 +23,17 @@ needs_vendor = pytest.mark.skipif(not VENDOR.is_dir(), reason="../shared/vendor 
 
 @needs_seeds
 def test_gcore_spec_is_the_seed_pages_yaml_block() -> None:
-    """specs/gcore/openapi.yaml is byte-for-byte the YAML block of the Gcore seed page."""
+    """specs/gcore/seed/ holds the Gcore seed page and, byte-for-byte, its YAML block."""
     page = (SEEDS / "004_301c3bd664954392.txt").read_bytes()
-    assert (ROOT / "specs" / "gcore" / "openapi.yaml").read_bytes() == extract(page)
-    assert (ROOT / "specs" / "gcore" / "source-page.txt").read_bytes() == page
+    assert (ROOT / "specs" / "gcore" / "seed" / "cancel-ai-task.yaml").read_bytes() == extract(page)
+    assert (ROOT / "specs" / "gcore" / "seed" / "cancel-ai-task.md").read_bytes() == page
+
+
+@needs_vendor
+def test_gcore_aggregated_spec_is_the_vendors_file() -> None:
+    """specs/gcore/streaming_api.yaml is the vendor's aggregated spec as retrieved, byte-for-byte."""
+    vendor = (VENDOR / "gcore" / "streaming_api.yaml").read_bytes()
+    assert (ROOT / "specs" / "gcore" / "streaming_api.yaml").read_bytes() == vendor
 
 
 @needs_seeds
@@ -48,6 +55,6 @@ def test_modelarts_fixtures_hold_their_pins() -> None:
 def test_modelarts_pages_are_the_vendor_files() -> None:
     """The kept pages and the history fixtures are the files in ../shared/vendor/modelarts/, byte for byte."""
     for name in json.loads((ROOT / "specs" / "modelarts" / "provenance.json").read_text(encoding="utf-8"))["pages"]:
-        assert (ROOT / "specs" / "modelarts" / name).read_bytes() == (VENDOR / name).read_bytes(), name
-    for path in (VENDOR / "history").glob("*.rst"):
+        assert (ROOT / "specs" / "modelarts" / name).read_bytes() == (VENDOR / "modelarts" / name).read_bytes(), name
+    for path in (VENDOR / "modelarts" / "history").glob("*.rst"):
         assert (HISTORY / path.name).read_bytes() == path.read_bytes(), path.name

@@ -35,7 +35,7 @@ class AutoAnnotationProgressResponse:
         progress (float | Unset): Percentage of current task progress.
         resource_id (str | Unset): Resource ID.
         result (Result | Unset):
-        status (AutoAnnotationProgressResponseStatus | Unset): Task status. Options:
+        status (AutoAnnotationProgressResponseStatus | int | Unset): Task status. Options:
 
             - **-1**: queuing
             - **0**: initializing
@@ -46,7 +46,7 @@ class AutoAnnotationProgressResponse:
             - **5**: stopped
         task_id (str | Unset): Task ID
         task_name (str | Unset): Task name
-        export_type (AutoAnnotationProgressResponseExportType | Unset): Export type. Options: Options:
+        export_type (AutoAnnotationProgressResponseExportType | int | Unset): Export type. Options: Options:
 
             - **0**: Export to OBS.
             - **1**: Export to sample attributes.
@@ -63,10 +63,10 @@ class AutoAnnotationProgressResponse:
     progress: float | Unset = UNSET
     resource_id: str | Unset = UNSET
     result: Result | Unset = UNSET
-    status: AutoAnnotationProgressResponseStatus | Unset = UNSET
+    status: AutoAnnotationProgressResponseStatus | int | Unset = UNSET
     task_id: str | Unset = UNSET
     task_name: str | Unset = UNSET
-    export_type: AutoAnnotationProgressResponseExportType | Unset = UNSET
+    export_type: AutoAnnotationProgressResponseExportType | int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class AutoAnnotationProgressResponse:
 
         status: int | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = self.status.value
+            status = self.status.value if isinstance(self.status, AutoAnnotationProgressResponseStatus) else self.status
 
         task_id = self.task_id
 
@@ -106,7 +106,11 @@ class AutoAnnotationProgressResponse:
 
         export_type: int | Unset = UNSET
         if not isinstance(self.export_type, Unset):
-            export_type = self.export_type.value
+            export_type = (
+                self.export_type.value
+                if isinstance(self.export_type, AutoAnnotationProgressResponseExportType)
+                else self.export_type
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -183,22 +187,22 @@ class AutoAnnotationProgressResponse:
             result = Result.from_dict(_result)
 
         _status = d.pop("status", UNSET)
-        status: AutoAnnotationProgressResponseStatus | Unset
+        status: AutoAnnotationProgressResponseStatus | int | Unset
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = AutoAnnotationProgressResponseStatus(_status)
+            status = AutoAnnotationProgressResponseStatus.parse(_status)
 
         task_id = d.pop("task_id", UNSET)
 
         task_name = d.pop("task_name", UNSET)
 
         _export_type = d.pop("export_type", UNSET)
-        export_type: AutoAnnotationProgressResponseExportType | Unset
+        export_type: AutoAnnotationProgressResponseExportType | int | Unset
         if isinstance(_export_type, Unset):
             export_type = UNSET
         else:
-            export_type = AutoAnnotationProgressResponseExportType(_export_type)
+            export_type = AutoAnnotationProgressResponseExportType.parse(_export_type)
 
         auto_annotation_progress_response = cls(
             code=code,

@@ -30,7 +30,7 @@ class SampleLabel:
         name (str | Unset): Label name
         property_ (SampleLabelProperty | Unset):
         score (float | Unset): Confidence. The value ranges from **0** to **1**.
-        type_ (SampleLabelType | Unset): Label type. Options:
+        type_ (SampleLabelType | int | Unset): Label type. Options:
 
             - **0**: image classification
             - **1**: object detection
@@ -50,7 +50,7 @@ class SampleLabel:
     name: str | Unset = UNSET
     property_: SampleLabelProperty | Unset = UNSET
     score: float | Unset = UNSET
-    type_: SampleLabelType | Unset = UNSET
+    type_: SampleLabelType | int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class SampleLabel:
 
         type_: int | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = self.type_.value if isinstance(self.type_, SampleLabelType) else self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -109,11 +109,11 @@ class SampleLabel:
         score = d.pop("score", UNSET)
 
         _type_ = d.pop("type", UNSET)
-        type_: SampleLabelType | Unset
+        type_: SampleLabelType | int | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = SampleLabelType(_type_)
+            type_ = SampleLabelType.parse(_type_)
 
         sample_label = cls(
             annotated_by=annotated_by,

@@ -26,7 +26,7 @@ class SampleLabels:
             are deleted.
         metadata (SampleMetadata | Unset):
         sample_id (str | Unset): Sample ID
-        sample_type (SampleLabelsSampleType | Unset): Sample type. Options:
+        sample_type (SampleLabelsSampleType | int | Unset): Sample type. Options:
 
             - **0**: image
             - **1**: text
@@ -47,7 +47,7 @@ class SampleLabels:
     labels: list[SampleLabel] | Unset = UNSET
     metadata: SampleMetadata | Unset = UNSET
     sample_id: str | Unset = UNSET
-    sample_type: SampleLabelsSampleType | Unset = UNSET
+    sample_type: SampleLabelsSampleType | int | Unset = UNSET
     sample_usage: str | Unset = UNSET
     source: str | Unset = UNSET
     worker_id: str | Unset = UNSET
@@ -69,7 +69,9 @@ class SampleLabels:
 
         sample_type: int | Unset = UNSET
         if not isinstance(self.sample_type, Unset):
-            sample_type = self.sample_type.value
+            sample_type = (
+                self.sample_type.value if isinstance(self.sample_type, SampleLabelsSampleType) else self.sample_type
+            )
 
         sample_usage = self.sample_usage
 
@@ -122,11 +124,11 @@ class SampleLabels:
         sample_id = d.pop("sample_id", UNSET)
 
         _sample_type = d.pop("sample_type", UNSET)
-        sample_type: SampleLabelsSampleType | Unset
+        sample_type: SampleLabelsSampleType | int | Unset
         if isinstance(_sample_type, Unset):
             sample_type = UNSET
         else:
-            sample_type = SampleLabelsSampleType(_sample_type)
+            sample_type = SampleLabelsSampleType.parse(_sample_type)
 
         sample_usage = d.pop("sample_usage", UNSET)
 

@@ -29,8 +29,8 @@ class SampleMetadata:
             - **1**: The label is a hard example.
         modelartshard_coefficient (float | Unset): Coefficient of difficulty of each sample level, which is a default
             attribute. The value ranges from **0** to **1**.
-        modelartshard_reasons (list[SampleMetadataModelartshardReasonsItem] | Unset): ID of a hard example reason, which
-            is a default attribute. Options:
+        modelartshard_reasons (list[SampleMetadataModelartshardReasonsItem | int] | Unset): ID of a hard example reason,
+            which is a default attribute. Options:
 
             - **0**: No object is identified.
             - **1**: The confidence is low.
@@ -99,7 +99,7 @@ class SampleMetadata:
     modelartsimport_origin: int | Unset = UNSET
     modelartshard: float | Unset = UNSET
     modelartshard_coefficient: float | Unset = UNSET
-    modelartshard_reasons: list[SampleMetadataModelartshardReasonsItem] | Unset = UNSET
+    modelartshard_reasons: list[SampleMetadataModelartshardReasonsItem | int] | Unset = UNSET
     modelartssize: list[SampleMetadataModelartssizeItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -114,7 +114,11 @@ class SampleMetadata:
         if not isinstance(self.modelartshard_reasons, Unset):
             modelartshard_reasons = []
             for modelartshard_reasons_item_data in self.modelartshard_reasons:
-                modelartshard_reasons_item = modelartshard_reasons_item_data.value
+                modelartshard_reasons_item = (
+                    modelartshard_reasons_item_data.value
+                    if isinstance(modelartshard_reasons_item_data, SampleMetadataModelartshardReasonsItem)
+                    else modelartshard_reasons_item_data
+                )
                 modelartshard_reasons.append(modelartshard_reasons_item)
 
         modelartssize: list[dict[str, Any]] | Unset = UNSET
@@ -152,11 +156,13 @@ class SampleMetadata:
         modelartshard_coefficient = d.pop("@modelarts:hard_coefficient", UNSET)
 
         _modelartshard_reasons = d.pop("@modelarts:hard_reasons", UNSET)
-        modelartshard_reasons: list[SampleMetadataModelartshardReasonsItem] | Unset = UNSET
+        modelartshard_reasons: list[SampleMetadataModelartshardReasonsItem | int] | Unset = UNSET
         if _modelartshard_reasons is not UNSET:
             modelartshard_reasons = []
             for modelartshard_reasons_item_data in _modelartshard_reasons:
-                modelartshard_reasons_item = SampleMetadataModelartshardReasonsItem(modelartshard_reasons_item_data)
+                modelartshard_reasons_item = SampleMetadataModelartshardReasonsItem.parse(
+                    modelartshard_reasons_item_data
+                )
 
                 modelartshard_reasons.append(modelartshard_reasons_item)
 

@@ -29,7 +29,7 @@ class SearchLabel:
         property_ (SearchLabelProperty | Unset): Label attribute, which is in the Object format and stores any key-value
             pairs. **key** indicates the attribute name, and **value** indicates the value list. If **value** is **null**,
             the search is not performed by value. Otherwise, the search value can be any value in the list.
-        type_ (SearchLabelType | Unset): Label type. Options:
+        type_ (SearchLabelType | int | Unset): Label type. Options:
 
             - **0**: image classification
             - **1**: object detection
@@ -47,7 +47,7 @@ class SearchLabel:
     name: str | Unset = UNSET
     op: str | Unset = UNSET
     property_: SearchLabelProperty | Unset = UNSET
-    type_: SearchLabelType | Unset = UNSET
+    type_: SearchLabelType | int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class SearchLabel:
 
         type_: int | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = self.type_.value if isinstance(self.type_, SearchLabelType) else self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -94,11 +94,11 @@ class SearchLabel:
             property_ = SearchLabelProperty.from_dict(_property_)
 
         _type_ = d.pop("type", UNSET)
-        type_: SearchLabelType | Unset
+        type_: SearchLabelType | int | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = SearchLabelType(_type_)
+            type_ = SearchLabelType.parse(_type_)
 
         search_label = cls(
             name=name,

@@ -42,7 +42,7 @@ class SmartTaskConfig:
             hyphens (-). Example: 0.10-0.90.
         description (str | Unset): Job description
         engine_name (str | Unset): Engine name
-        export_format (SmartTaskConfigExportFormat | Unset): Format of the exported directory. Options:
+        export_format (SmartTaskConfigExportFormat | int | Unset): Format of the exported directory. Options:
 
             - **1**: tree structure, for example, **rabbits/1.jpg,bees/2.jpg**.
             - **2**: tile structure, for example, **1.jpg, 1.txt; 2.jpg, 2.txt**
@@ -76,7 +76,7 @@ class SmartTaskConfig:
         pool_id (str | Unset): Resource pool ID
         property_ (str | Unset): Attribute name
         req_uri (str | Unset): Inference path of a batch job
-        result_type (SmartTaskConfigResultType | Unset): Processing mode of auto grouping results. Options:
+        result_type (SmartTaskConfigResultType | int | Unset): Processing mode of auto grouping results. Options:
 
             - **0**: The results are saved to OBS.
             - **1**: The results are saved to samples.
@@ -102,7 +102,7 @@ class SmartTaskConfig:
     confidence_scope: str | Unset = UNSET
     description: str | Unset = UNSET
     engine_name: str | Unset = UNSET
-    export_format: SmartTaskConfigExportFormat | Unset = UNSET
+    export_format: SmartTaskConfigExportFormat | int | Unset = UNSET
     export_params: ExportParams | Unset = UNSET
     flavor: Flavor | Unset = UNSET
     image_brightness: bool | Unset = UNSET
@@ -125,7 +125,7 @@ class SmartTaskConfig:
     pool_id: str | Unset = UNSET
     property_: str | Unset = UNSET
     req_uri: str | Unset = UNSET
-    result_type: SmartTaskConfigResultType | Unset = UNSET
+    result_type: SmartTaskConfigResultType | int | Unset = UNSET
     samples: list[SampleLabels] | Unset = UNSET
     stop_time: int | Unset = UNSET
     time: str | Unset = UNSET
@@ -154,7 +154,11 @@ class SmartTaskConfig:
 
         export_format: int | Unset = UNSET
         if not isinstance(self.export_format, Unset):
-            export_format = self.export_format.value
+            export_format = (
+                self.export_format.value
+                if isinstance(self.export_format, SmartTaskConfigExportFormat)
+                else self.export_format
+            )
 
         export_params: dict[str, Any] | Unset = UNSET
         if not isinstance(self.export_params, Unset):
@@ -216,7 +220,9 @@ class SmartTaskConfig:
 
         result_type: int | Unset = UNSET
         if not isinstance(self.result_type, Unset):
-            result_type = self.result_type.value
+            result_type = (
+                self.result_type.value if isinstance(self.result_type, SmartTaskConfigResultType) else self.result_type
+            )
 
         samples: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.samples, Unset):
@@ -347,11 +353,11 @@ class SmartTaskConfig:
         engine_name = d.pop("engine_name", UNSET)
 
         _export_format = d.pop("export_format", UNSET)
-        export_format: SmartTaskConfigExportFormat | Unset
+        export_format: SmartTaskConfigExportFormat | int | Unset
         if isinstance(_export_format, Unset):
             export_format = UNSET
         else:
-            export_format = SmartTaskConfigExportFormat(_export_format)
+            export_format = SmartTaskConfigExportFormat.parse(_export_format)
 
         _export_params = d.pop("export_params", UNSET)
         export_params: ExportParams | Unset
@@ -422,11 +428,11 @@ class SmartTaskConfig:
         req_uri = d.pop("req_uri", UNSET)
 
         _result_type = d.pop("result_type", UNSET)
-        result_type: SmartTaskConfigResultType | Unset
+        result_type: SmartTaskConfigResultType | int | Unset
         if isinstance(_result_type, Unset):
             result_type = UNSET
         else:
-            result_type = SmartTaskConfigResultType(_result_type)
+            result_type = SmartTaskConfigResultType.parse(_result_type)
 
         _samples = d.pop("samples", UNSET)
         samples: list[SampleLabels] | Unset = UNSET
