@@ -33,6 +33,7 @@ DEV_TOOL_TESTS = frozenset(
         "test_check_generated.py",
         "test_check_specs.py",
         "test_fake_conformance.py",
+        "test_fake_gcore_sdk.py",
         "test_readme.py",
         "test_signing.py",
         "test_spec_diff.py",
