@@ -13,7 +13,7 @@ is listed, with every schema it changed, in the header of the file written (REWR
 - allof-siblings: openapi-python-client 0.29.1 ignores the `properties` written beside an `allOf` (it builds the
   model from the `allOf` parts only), which dropped `result` and `processing_time` from `ai_results`. JSON Schema
   gives `{allOf: [A], properties: P}` the meaning of `{allOf: [A, {type: object, properties: P}]}`, so the object
-  keywords beside `allOf` move into one more `allOf` part. Nothing changes in what the schema accepts.
+  keywords beside `allOf` move into one more `allOf` part (typed `object`: the only instances they describe).
 - null-defaults: the vendor writes `default: null` on properties typed `string`, `integer` or `oneOf` (the task's
   `progress`, `result`, `processing_time.completed_at`, the list's `next`/`previous`), and its own examples carry
   `previous: null`: such a schema also admits null (`type: [T, "null"]`, a `{type: "null"}` branch, or 3.0
