@@ -218,7 +218,7 @@ class Comparison:
             item = resolve(self.spec, target["items"])
             if isinstance(item, dict) and "enum" in item:
                 target = item
-        integer = kind is not None and "integer" in (kind[0], kind[1][0] if kind[0] == "array" else None)
+        integer = kind is not None and (kind[0] == "integer" or (kind[0] == "array" and kind[1][0] == "integer"))
         if "enum" in target or integer:
             values, source = tuple(_json(v) for v in target.get("enum") or []), "enum"
         else:
