@@ -277,14 +277,29 @@ class Spec:
 # ---------------------------------------------------------------------------------------------------- loading
 
 
-def load_spec(data: bytes, name: str) -> Spec:
-    """Parse YAML (or JSON) bytes into a Spec, refusing anything that is not OpenAPI 3.x."""
+class SpecLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """YAML read as JSON would (a timestamp stays text), by the C parser when PyYAML has it: specs run to 330 KB."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(data: bytes, name: str) -> Any:
+    """Parse YAML (or JSON) bytes, with one line naming the file and the line for anything malformed."""
     try:
-        doc = yaml.load(data, Loader=_Loader)  # a SafeLoader subclass
+        return yaml.load(data, Loader=SpecLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"{name}: not valid YAML{where}") from None
+
+
+def load_spec(data: bytes, name: str) -> Spec:
+    """Parse YAML (or JSON) bytes into a Spec, refusing anything that is not OpenAPI 3.x."""
+    doc = parse_yaml(data, name)
     if not isinstance(doc, dict):
         raise SpecError(f"{name}: not an OpenAPI document (top level is not a mapping)")
     version = doc.get("openapi")
@@ -293,10 +308,6 @@ def load_spec(data: bytes, name: str) -> Spec:
     spec = Spec(doc, name)
     _mapping(spec, doc.get("paths"), "paths")
     return spec
-
-
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """The C parser when PyYAML has it (the vendors' aggregated specs are large); safe either way."""
 
 
 def read_spec(path: Path) -> Spec:

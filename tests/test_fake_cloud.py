@@ -532,7 +532,7 @@ def test_python_seeding_rejects_unknown_statuses_and_bad_ids(fake_cloud: FakeClo
         fake_cloud.add_gcore_task("t", status="CANCELLED")
     with pytest.raises(ValueError, match="undocumented modelarts status 'REVOKED'"):
         fake_cloud.add_modelarts_task("d", "t", status="REVOKED")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="undocumented modelarts status 1.0"):
+    with pytest.raises(ValueError, match=r"undocumented modelarts status 1\.0"):
         fake_cloud.add_modelarts_task("d", "t", status=1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="non-empty"):
         fake_cloud.add_gcore_task("")

@@ -145,35 +145,28 @@ def test_facade_configured_only_from_printed_lines(served: Served, monkeypatch: 
     assert served.stop()[0] == 0
 
 
+def _usage_error(*args: str) -> bytes:
+    """Run `aitasks fake-cloud ARGS`, which must exit 2 without a traceback; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aitasks", "fake-cloud", *args], capture_output=True, timeout=20, check=False
+    )
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr
+    return done.stderr
+
+
 def test_port_in_use_exits_2() -> None:
     """A taken port is a usage error: exit 2 with a message, no traceback."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "aitasks", "fake-cloud", "--port", str(port)],
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-    assert done.returncode == 2
-    assert b"cannot listen" in done.stderr
-    assert b"Traceback" not in done.stderr
+        assert b"cannot listen" in _usage_error("--port", str(taken.getsockname()[1]))
 
 
 @pytest.mark.parametrize("delay", ["-1", "nan", "3601"])
 def test_bad_stop_delay_exits_2(delay: str) -> None:
     """A negative, NaN or over-an-hour --modelarts-stop-delay is a usage error: exit 2 naming it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "aitasks", "fake-cloud", "--modelarts-stop-delay", delay],
-        capture_output=True,
-        timeout=20,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert b"modelarts_stop_delay" in done.stderr
-    assert b"Traceback" not in done.stderr
+    assert b"modelarts_stop_delay" in _usage_error("--modelarts-stop-delay", delay)
 
 
 def test_explicit_port_and_host() -> None:

@@ -53,8 +53,14 @@ GCORE_TASK_DATA: dict[str, dict[str, str]] = {
 _MODELARTS_TYPE_CODES = {"auto-label": 0, "pre-label": 1}
 
 
-def _gcore_time(when: dt.datetime) -> str:
+def _milliseconds(when: dt.datetime) -> dt.datetime:
+    """UTC, to the millisecond the examples show, so the times and their difference agree."""
     when = when.astimezone(dt.timezone.utc)
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def _gcore_time(when: dt.datetime) -> str:
+    when = _milliseconds(when)
     return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z"
 
 
@@ -71,7 +77,9 @@ def gcore_task_body(task: GcoreTask, *, detail: bool) -> dict[str, Any]:
         "processing_time": {
             "started_at": _gcore_time(task.created),
             "completed_at": None if completed is None else _gcore_time(completed),
-            "total_time_sec": None if completed is None else round((completed - task.created).total_seconds(), 3),
+            "total_time_sec": None
+            if completed is None
+            else round((_milliseconds(completed) - _milliseconds(task.created)).total_seconds(), 3),
         },
     }
     if detail:

@@ -190,7 +190,7 @@ class FakeCloud:
         return self._state.cancel_count(task_key(provider, task_id, dataset_id))
 
     def set_gcore_feature_disabled(self, disabled: bool = True) -> None:
-        """Make every Gcore cancel answer 422 (the account lacks the AI feature), or undo it."""
+        """Make every Gcore call (cancel, get, list) answer 422 (the account lacks the AI feature), or undo it."""
         self._state.set_gcore_feature_disabled(disabled)
 
     # --- faults ----------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The paged lists: each provider's documented query parameters, filters and page bodies.
 
 Gcore `GET /streaming/ai/tasks` (specs/gcore/openapi.yaml, get_ai_tasks_list):
-- filters: status and task_name (their enums), task_id (exact), search ("combined text search in task_id,
-  task_name, status and task_data", full or partial: case-insensitive substring), date_created (the spec says
-  only "Datetime in ISO 8601 format": the fake keeps tasks created on that UTC day);
+- filters: status and task_name (their enums), task_id (`format: uuid`; exact match), search ("combined text
+  search in task_id, task_name, status and task_data", full or partial: case-insensitive substring), date_created
+  (the spec says only "Datetime in ISO 8601 format": the fake keeps tasks created on that UTC day);
 - ordering: one of its enum, ascending; without it "started_at DESC";
 - page (from 1, default 1) and limit (default 10); the body is `ai_tasks_list`: count (all matches), next and
   previous as "part of query string of the request" (the example's `page=2`: the request's own query with the
@@ -41,6 +41,7 @@ __all__ = ["BadQuery", "gcore_list_body", "modelarts_list_body"]
 GCORE_ORDERINGS = ("task_id", "status", "task_name", "started_at")
 _DIGITS = re.compile(r"[0-9]{1,4000}")  # a decimal integer, short enough for int() without a limit error
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class BadQuery(ValueError):
@@ -90,7 +91,7 @@ def _gcore_matches(task: GcoreTask, params: dict[str, str], day: dt.date | None)
         return False
     if params.get("task_name") and task.task_name != params["task_name"]:
         return False
-    if params.get("task_id") and task.task_id != params["task_id"]:
+    if "task_id" in params and task.task_id.lower() != params["task_id"].lower():
         return False
     if day is not None and task.created.astimezone(dt.timezone.utc).date() != day:
         return False
@@ -115,6 +116,8 @@ def gcore_list_body(tasks: list[GcoreTask], query: str) -> dict[str, Any]:
     _choice(params, "status", GCORE_STATUSES)
     _choice(params, "task_name", GCORE_TASK_NAMES)
     ordering = _choice(params, "ordering", GCORE_ORDERINGS)
+    if "task_id" in params and not _UUID.fullmatch(params["task_id"]):
+        raise BadQuery("task_id", params["task_id"])
     day = _day(params)
     matching = [task for task in tasks if _gcore_matches(task, params, day)]
     if ordering is None or ordering == "started_at":

@@ -109,14 +109,12 @@ class CloudState:
         clock: Callable[[], dt.datetime] = _utcnow,
         *,
         modelarts_stop_delay: float = 0.5,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 0.0 <= modelarts_stop_delay <= MAX_STOP_DELAY:  # also refuses NaN
             raise ValueError(f"modelarts_stop_delay must be within 0..{MAX_STOP_DELAY:g} seconds")
         self.credentials = credentials
         self.modelarts_stop_delay = modelarts_stop_delay
         self._clock = clock
-        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._tasks: dict[TaskKey, Task] = {}
         self._seq = itertools.count()
@@ -173,7 +171,7 @@ class CloudState:
             seq=next(self._seq),
         )
         if status == MODELARTS_STOPPING:
-            task.stopped_by = self._monotonic() + self.modelarts_stop_delay
+            task.stopped_by = time.monotonic() + self.modelarts_stop_delay
         with self._lock:
             self._tasks[key] = task
         return key
@@ -182,7 +180,7 @@ class CloudState:
         """The task as it is now (a stopping task whose delay has passed is stopped); call under the lock."""
         task = self._tasks.get(key)
         if isinstance(task, ModelArtsTask) and task.status == MODELARTS_STOPPING and task.stopped_by is not None:
-            late = self._monotonic() - task.stopped_by
+            late = time.monotonic() - task.stopped_by
             if late >= 0:
                 task.status, task.stopped_by = MODELARTS_STOPPED, None
                 task.finished = self._clock() - dt.timedelta(seconds=late)
@@ -208,7 +206,7 @@ class CloudState:
             return [(key, attrs.evolve(task)) for key, task in current if task is not None]
 
     def set_gcore_feature_disabled(self, disabled: bool) -> None:
-        """Flag the Gcore account so every cancel answers 422."""
+        """Flag the Gcore account so every cancel, get and list answers 422."""
         with self._lock:
             self._gcore_feature_disabled = disabled
 
@@ -340,13 +338,8 @@ class CloudState:
         assert target.dataset_id is not None
         now = self._clock()
         with self._lock:
-            dataset = [
-                task
-                for key in list(self._tasks)
-                if key[0] == "modelarts" and key[1] == target.dataset_id
-                for task in [self._current(key)]
-                if isinstance(task, ModelArtsTask)
-            ]
+            keys = [key for key in self._tasks if key[0] == "modelarts" and key[1] == target.dataset_id]
+            dataset = [task for task in map(self._current, keys) if isinstance(task, ModelArtsTask)]
             if not dataset:
                 return modelarts_error(404, "ModelArts.4352", "Dataset not found."), False
             if target.operation == "list":
@@ -361,7 +354,7 @@ class CloudState:
                 return json_reply(200, modelarts_detail_body(task, now)), False
             if task.status not in MODELARTS_RUNNING:
                 return json_reply(204, None), False  # idempotent: see the module docstring
-            task.status, task.stopped_by = MODELARTS_STOPPING, self._monotonic() + self.modelarts_stop_delay
+            task.status, task.stopped_by = MODELARTS_STOPPING, time.monotonic() + self.modelarts_stop_delay
             key: TaskKey = ("modelarts", target.dataset_id, task.task_id)
             self._cancels[key] = self._cancels.get(key, 0) + 1
         return json_reply(204, None), True
