@@ -194,7 +194,8 @@ class MAPages:
     """ModelArts' list route: `offset` is the page number from 0 (the page says "Start page"), `limit` its size."""
 
     def __init__(self, total: int) -> None:
-        self.total, self.asked = total, []
+        self.total = total
+        self.asked: list[int] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
