@@ -2,7 +2,8 @@
 
 Checks, each reported as one line on stderr (exit 1 when there is any):
 - both specs are valid OpenAPI (openapi-spec-validator) and every example matches its schema (jsonschema);
-- the Gcore YAML and the ModelArts RST page still have the sha256 their provenance.json records;
+- the Gcore vendor files and the ModelArts RST page still have the sha256 their provenance.json records;
+- slicing the Gcore aggregated spec for the seed page's operation gives the seed page's YAML (check_gcore.py);
 - the hand-written ModelArts spec transcribes the RST page: method, URI template, each path parameter
   (name, Mandatory, Type, Description) and the exact set of status codes.
 """
@@ -32,6 +33,10 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValida
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT4, DRAFT202012
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import check_gcore
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "check-specs"
@@ -819,9 +824,12 @@ def check_spec(path: Path, problems: list[str]) -> tuple[dict[str, Any], str] | 
 def run(paths: Paths) -> tuple[list[str], str]:
     """Run every check, each on its own, and return (problems, summary of what passed)."""
     problems: list[str] = []
-    gcore = check_spec(paths.gcore_spec, problems)
+    gcore_spec_problems: list[str] = []
+    gcore = check_spec(paths.gcore_spec, gcore_spec_problems)
+    problems += check_gcore.known_defects(gcore_spec_problems, paths.gcore_provenance.parent, shown, gcore is not None)
     modelarts = check_spec(paths.modelarts_spec, problems)
-    problems += attempt(problems, check_pin, paths.gcore_spec, paths.gcore_provenance) or []
+    gcore_problems, gcore_summary = check_gcore.check(paths.gcore_provenance.parent, shown)
+    problems += gcore_problems
     problems += attempt(problems, check_pin, paths.modelarts_rst, paths.modelarts_provenance) or []
     page_op = None
     if modelarts is not None:
@@ -836,7 +844,7 @@ def run(paths: Paths) -> tuple[list[str], str]:
         else ""
     )
     summary = (
-        f"{specs} are valid and every example matches its schema; both sha256 pins hold;"
+        f"{specs} are valid and every example matches its schema; the sha256 pins hold; {gcore_summary};"
         f" {shown(paths.modelarts_spec)} transcribes {shown(paths.modelarts_rst)}{operation}"
     )
     # A file missing for two checks is reported once.

@@ -52,7 +52,7 @@ def edit(root: Path, spec: str, file: str, old: str, new: str, *, pin: bool = Tr
     text = path.read_text()
     assert text.count(old) == 1, old
     path.write_text(text.replace(old, new))
-    if pin and file in ("source.rst", "openapi.yaml") and (spec, file) != ("modelarts", "openapi.yaml"):
+    if pin and (spec, file) == ("modelarts", "source.rst"):
         repin(root, spec, file)
 
 
@@ -67,7 +67,8 @@ def test_repository_specs_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, errors) == (0, [])
     assert out.startswith("check-specs: ok: ")
     assert f"POST {URI}, 3 path parameters, status codes 204, 401, 403, 404" in out
-    assert "(OpenAPI 3.1.0, 5 examples)" in out and "(OpenAPI 3.0.3, 4 examples)" in out
+    assert "(OpenAPI 3.1.0, 21 examples)" in out and "(OpenAPI 3.0.3, 4 examples)" in out
+    assert "the slice of post_ai_tasks_cancel from streaming_api.yaml equals the seed page's YAML" in out
 
 
 def test_status_code_removed_from_rst(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,19 +270,19 @@ def test_invalid_openapi_is_named(root: Path, capsys: pytest.CaptureFixture[str]
     ]
 
 
-def test_gcore_yaml_with_one_byte_changed(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """One changed byte in the vendor YAML breaks its sha256 pin, and the message names both hashes."""
-    path = root / "specs" / "gcore" / "openapi.yaml"
+def test_gcore_vendor_yaml_with_one_byte_changed(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One changed byte in the vendor's aggregated spec breaks its sha256 pin; the message names both hashes."""
+    path = root / "specs" / "gcore" / "streaming_api.yaml"
     data = bytearray(path.read_bytes())
-    data[data.index(b"Cancel AI task") + 13] = ord("K")
+    data[data.index(b"Create broadcast") + 7] = ord("B")  # outside the operations sliced
     path.write_bytes(bytes(data))
-    recorded = json.loads((root / "specs" / "gcore" / "provenance.json").read_text())["sha256"]
+    recorded = json.loads((root / "specs" / "gcore" / "provenance.json").read_text())["streaming_api.yaml"]["sha256"]
     assert run_check(root, capsys)[:2] == (
         1,
         [
             f"{PREFIX}{path}: sha256 is {hashlib.sha256(data).hexdigest()} but {root}/specs/gcore/provenance.json"
-            f" records {recorded}; the vendor file must stay byte-for-byte as retrieved (restore it, or record the"
-            " new sha256 when the vendor's page changed)"
+            f" records {recorded}; the vendor file must stay byte-for-byte as retrieved (restore it, or take the"
+            " new one in with `make update-specs`)"
         ],
     )
 
@@ -299,6 +300,8 @@ def test_rst_edit_without_repin_breaks_its_pin(root: Path, capsys: pytest.Captur
     ("remove", "message"),
     [
         ("specs/gcore/openapi.yaml", "specs/gcore/openapi.yaml: file not found"),
+        ("specs/gcore/streaming_api.yaml", "specs/gcore/streaming_api.yaml: file not found"),
+        ("specs/gcore/seed/cancel-ai-task.yaml", "specs/gcore/seed/cancel-ai-task.yaml: file not found"),
         ("specs/modelarts/openapi.yaml", "specs/modelarts/openapi.yaml: file not found"),
         ("specs/modelarts/source.rst", "specs/modelarts/source.rst: file not found"),
         ("specs/gcore/provenance.json", "specs/gcore/provenance.json: file not found"),
