@@ -7,7 +7,9 @@
 - GCORE_PAGE, the doc page of the cancel operation: extracts its YAML block verbatim into
   specs/gcore/seed/cancel-ai-task.yaml, keeps the page as seed/cancel-ai-task.md, updates their records, and prints
   the report, committed seed YAML against the new one. check-specs then proves the slicer against it.
-- MODELARTS_RST: replaces specs/modelarts/source.rst and updates its provenance.json.
+- MODELARTS_RST, a page or a folder of pages: each replaces the kept page of the same file name, else the one
+  documenting the same METHOD and URI, and updates that page's record in specs/modelarts/provenance.json (sha256,
+  retrieval date, and MODELARTS_COMMIT, the vendor commit the pages were downloaded at; null when not given).
 Then it regenerates generated/ when the spec the generator reads changed, and runs check-specs, which after an RST
 change names the rows of the hand-written specs/modelarts/openapi.yaml that must change.
 
@@ -23,6 +25,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from extract_gcore_spec import ExtractError, extract
+from rst_tables import PageError, parse_rst, read_uri
 from slice_gcore import OPERATIONS, SliceError, build, slice_spec
 from slice_gcore import load as load_vendor
 from spec_diff import Change, SpecError, diff_specs, format_report, load_spec
@@ -186,25 +190,59 @@ def plan_gcore_spec(root: Path, spec_file: Path, commit: str | None, repo_path: 
     return plan
 
 
-def plan_modelarts(root: Path, rst_path: Path) -> Plan:
-    """Plan the ModelArts update from an RST page: the page itself and its provenance."""
+def plan_modelarts(root: Path, rst_path: Path, commit: str | None = None) -> Plan:
+    """Plan the ModelArts update from RST pages (a file, or a folder of them): each replaces the kept page it is."""
     plan = Plan("modelarts")
     folder = root / "specs" / "modelarts"
-    page = _read(rst_path, "ModelArts page")
+    provenance = folder / "provenance.json"
     try:
-        page.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UpdateError(f"{rst_path}: not UTF-8 text, so not an RST page") from None
-    source = folder / "source.rst"
-    if source.exists() and source.read_bytes() == page:
-        return plan
-    _stage(plan, source, page)
-    _stage(
-        plan,
-        folder / "provenance.json",
-        _provenance(folder / "provenance.json", sha256=_sha256(page), retrieved=_today()),
-    )
+        record: dict[str, Any] = json.loads(_read(provenance, "provenance"))
+        pages: dict[str, Any] = record["pages"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise UpdateError(f'{provenance}: no "pages" record to update (see README, How the specs are kept)') from None
+    if commit is not None and not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+        raise UpdateError(f"MODELARTS_COMMIT {commit!r} is not a commit id (7 to 40 lowercase hex digits)")
+    incoming = sorted(rst_path.glob("*.rst")) if rst_path.is_dir() else [rst_path]
+    if not incoming:
+        raise UpdateError(f"{rst_path}: a folder with no .rst page in it")
+    for path in incoming:
+        page = _read(path, "ModelArts page")
+        try:
+            page.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UpdateError(f"{path}: not UTF-8 text, so not an RST page") from None
+        name = _kept_page(folder, pages, path)
+        if (folder / name).exists() and (folder / name).read_bytes() == page:
+            continue
+        _stage(plan, folder / name, page)
+        pages[name].update(sha256=_sha256(page), retrieved=_today(), commit=commit)
+    if plan.writes:
+        plan.writes[provenance] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return plan
+
+
+def _kept_page(folder: Path, pages: dict[str, Any], path: Path) -> str:
+    """The kept page a downloaded one replaces: the one of the same file name, else the one of the same operation."""
+    if path.name in pages:
+        return path.name
+    try:
+        operation = _operation(path)
+    except PageError as exc:
+        raise UpdateError(f"{path} is named like no kept page and cannot be read as one: {exc.line}") from None
+    for name in pages:
+        kept = folder / name
+        try:
+            if kept.exists() and _operation(kept) == operation:
+                return name
+        except PageError:
+            continue  # the error body page documents no operation
+    kept_names = ", ".join(sorted(pages))
+    raise UpdateError(f"{path} documents {' '.join(operation)}, which no kept page does (kept: {kept_names})")
+
+
+def _operation(path: Path) -> tuple[str, str]:
+    """The METHOD and URI a page documents."""
+    return read_uri(parse_rst(path), path)
 
 
 def _today() -> str:
@@ -271,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gcore-commit", help="the vendor repository's commit it was taken from (GCORE_COMMIT)")
     parser.add_argument("--gcore-spec-path", help="its path in the vendor repository (GCORE_SPEC_PATH)")
     parser.add_argument("--gcore-page", type=Path, help="a newly downloaded Gcore doc page (GCORE_PAGE)")
-    parser.add_argument("--modelarts-rst", type=Path, help="a newly downloaded ModelArts RST page (MODELARTS_RST)")
+    parser.add_argument(
+        "--modelarts-rst", type=Path, help="a newly downloaded ModelArts RST page, or a folder of them (MODELARTS_RST)"
+    )
+    parser.add_argument(
+        "--modelarts-commit", help="the vendor commit the ModelArts pages were downloaded at (MODELARTS_COMMIT)"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root holding specs/ (default: this one)")
     args = parser.parse_args(argv)
     if args.gcore_spec is None and args.gcore_page is None and args.modelarts_rst is None:
@@ -281,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = args.gcore_spec
         plans = [plan_gcore_spec(root, spec, args.gcore_commit, args.gcore_spec_path)] if spec else []
         plans += [plan_gcore(root, args.gcore_page)] if args.gcore_page else []
-        plans += [plan_modelarts(root, args.modelarts_rst)] if args.modelarts_rst else []
+        plans += [plan_modelarts(root, args.modelarts_rst, args.modelarts_commit)] if args.modelarts_rst else []
     except UpdateError as exc:
         print(f"{PREFIX}: {exc}; nothing was written", file=sys.stderr)
         return 2

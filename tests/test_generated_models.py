@@ -135,7 +135,7 @@ def _sample(tp: Any, package: str, depth: int = 0) -> Any:
     """A Python value of type tp, as the generated code would build it (models built from their required fields)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        usable = [arg for arg in typing.get_args(tp) if arg not in (type(None), Unset)]
+        usable = [arg for arg in typing.get_args(tp) if arg is not type(None) and not _is_unset(arg)]
         return _sample(usable[0], package, depth)
     if origin is list:
         return [_sample(typing.get_args(tp)[0], package, depth)]
@@ -227,9 +227,14 @@ def test_every_enum_accepts_an_unlisted_value_through_its_models_from_dict(
     assert (again[0] if isinstance(again, list) else again) is member
 
 
+def _is_unset(tp: Any) -> bool:
+    """Whether a type is either package's Unset (each generated package has its own class)."""
+    return isinstance(tp, type) and tp.__name__ == "Unset" and tp.__module__.endswith(".types")
+
+
 def _strip(hint: Any) -> Any:
     """The hint without Unset and None."""
-    args = [arg for arg in typing.get_args(hint) if arg not in (type(None), Unset)]
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None) and not _is_unset(arg)]
     if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
         return args[0]
     return hint

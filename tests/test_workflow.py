@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -145,3 +146,17 @@ def test_pre_commit_runs_pinned_ruff_and_the_spec_checks() -> None:
         "check-specs": ("make check-specs", "system", False),
         "check-generated": ("make check-generated", "system", False),
     }
+
+
+def test_weekly_job_fetches_every_kept_modelarts_page_from_its_vendor_path() -> None:
+    """The weekly job fetches every page specs/modelarts/provenance.json keeps, from its vendor path, at one commit."""
+    job = _workflow()["jobs"]["update-specs"]
+    provenance = json.loads((ROOT / "specs" / "modelarts" / "provenance.json").read_text(encoding="utf-8"))
+    assert job["env"]["MODELARTS_REPO"] == provenance["repository"] == "opentelekomcloud-docs/modelarts"
+    pages = dict(page.split("=", 1) for page in job["env"]["MODELARTS_PAGES"].split())
+    assert pages == {name: record["path"] for name, record in provenance["pages"].items()}
+    assert all(path.startswith("api-ref/source/") for path in pages.values())
+    script = "\n".join(_runs(job))
+    assert 'git ls-remote "https://github.com/$MODELARTS_REPO.git" HEAD' in script
+    assert "https://raw.githubusercontent.com/$MODELARTS_REPO/$commit/${page#*=}" in script
+    assert 'MODELARTS_RST=/tmp/pages/modelarts MODELARTS_COMMIT="$(cat /tmp/pages/modelarts.commit)"' in script
