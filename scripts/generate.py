@@ -72,6 +72,21 @@ def _generated_rules(out: Path) -> str:
     return f"lint.extend-per-file-ignores = {{{json.dumps(str(out) + '/**')} = {json.dumps(ignored['generated/**'])}}}"
 
 
+def run_generator(spec_file: Path, config: Path, output: Path) -> None:
+    """Run the pinned openapi-python-client on one spec with this repository's template overrides."""
+    _run(
+        [
+            _tool("openapi-python-client"),
+            "generate",
+            *("--path", str(spec_file), "--config", str(config)),
+            *("--meta", "none", "--fail-on-warning"),
+            *("--custom-template-path", str(TEMPLATES)),
+            *("--output-path", str(output)),
+        ],
+        cwd=ROOT,
+    )
+
+
 def made_specs() -> dict[Path, bytes]:
     """The specs made from vendor files (the Gcore slice), by path, as `make generate` writes them."""
     try:
@@ -98,24 +113,7 @@ def generate(out: Path, spec_files: Mapping[str, Path] | None = None) -> None:
             shutil.rmtree(target)
         with tempfile.TemporaryDirectory() as tmp:
             staging = Path(tmp) / package
-            _run(
-                [
-                    _tool("openapi-python-client"),
-                    "generate",
-                    "--path",
-                    str(spec_file),
-                    "--config",
-                    str(spec_dir / "config.yaml"),
-                    "--meta",
-                    "none",
-                    "--fail-on-warning",
-                    "--custom-template-path",
-                    str(TEMPLATES),
-                    "--output-path",
-                    str(staging),
-                ],
-                cwd=ROOT,
-            )
+            run_generator(spec_file, spec_dir / "config.yaml", staging)
             header = HEADER.format(version=GENERATOR_VERSION, spec=spec)
             for module in sorted(staging.rglob("*.py")):
                 module.write_text(header + module.read_text(encoding="utf-8"), encoding="utf-8")

@@ -13,7 +13,7 @@ is listed, with every schema it changed, in the header of the file written (REWR
 - allof-siblings: openapi-python-client 0.29.1 ignores the `properties` written beside an `allOf` (it builds the
   model from the `allOf` parts only), which dropped `result` and `processing_time` from `ai_results`. JSON Schema
   gives `{allOf: [A], properties: P}` the meaning of `{allOf: [A, {type: object, properties: P}]}`, so the object
-  keywords beside `allOf` move into one more `allOf` part. Nothing changes in what the schema accepts.
+  keywords beside `allOf` move into one more `allOf` part (typed `object`: the only instances they describe).
 - null-defaults: the vendor writes `default: null` on properties typed `string`, `integer` or `oneOf` (the task's
   `progress`, `result`, `processing_time.completed_at`, the list's `next`/`previous`), and its own examples carry
   `previous: null`: such a schema also admits null (`type: [T, "null"]`, a `{type: "null"}` branch, or 3.0
@@ -32,6 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from spec_diff import SpecError, parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "specs" / "gcore"
@@ -59,24 +63,12 @@ class SliceError(Exception):
     """A vendor file the slicer cannot cut; the message is one line for the user."""
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """YAML read as JSON would: timestamps stay strings (an `info.version` or an example date is text)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load(data: bytes, name: str) -> dict[str, Any]:
     """Parse an OpenAPI YAML (or JSON) document, with one line for anything that is not one."""
     try:
-        doc = yaml.load(data, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SliceError(f"{name}: not valid YAML{where}") from None
+        doc = parse_yaml(data, name)
+    except SpecError as exc:
+        raise SliceError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
         raise SliceError(f"{name}: not an OpenAPI document (no `paths` mapping)")
     return doc

@@ -12,9 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import slice_gcore
+from generate import run_generator
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def _check_models(generated: Path) -> subprocess.CompletedProcess[str]:
@@ -38,20 +38,7 @@ def unrewritten(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vendor = slice_gcore.load((ROOT / "specs" / "gcore" / "streaming_api.yaml").read_bytes(), "vendor")
     spec = base / "plain.yaml"
     spec.write_bytes(slice_gcore.render(slice_gcore.slice_spec(vendor, slice_gcore.OPERATIONS), {}))
-    generated = subprocess.run(
-        [
-            str(BIN / "openapi-python-client"),
-            "generate",
-            *("--path", str(spec), "--config", str(ROOT / "specs" / "gcore" / "config.yaml")),
-            *("--meta", "none", "--fail-on-warning"),
-            *("--custom-template-path", str(ROOT / "specs" / "templates")),
-            *("--output-path", str(base / "generated" / "aitasks_gcore_api")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
+    run_generator(spec, ROOT / "specs" / "gcore" / "config.yaml", base / "generated" / "aitasks_gcore_api")
     shutil.copytree(ROOT / "generated" / "aitasks_modelarts_api", base / "generated" / "aitasks_modelarts_api")
     return base / "generated"
 

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from generate import run_generator
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # One model with an enum in each place the generator puts one: a required and an optional property, list items, a
@@ -119,20 +123,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("open-enums")
     (base / "spec.json").write_text(json.dumps(SPEC))
     (base / "config.yaml").write_text("package_name_override: open_enums_client\npost_hooks: []\n")
-    generated = subprocess.run(
-        [
-            str(BIN / "openapi-python-client"),
-            "generate",
-            *("--path", str(base / "spec.json"), "--config", str(base / "config.yaml")),
-            *("--meta", "none", "--fail-on-warning"),
-            *("--custom-template-path", str(ROOT / "specs" / "templates")),
-            *("--output-path", str(base / "open_enums_client")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
+    run_generator(base / "spec.json", base / "config.yaml", base / "open_enums_client")
     return base
 
 

@@ -84,7 +84,7 @@ def test_unchanged_pages_change_nothing(project: Path, capsys: pytest.CaptureFix
 def test_changed_gcore_page_updates_the_seed_and_check_specs_names_the_difference(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A renamed response property on the page: seed files and records updated, BREAKING reported, and check-specs
+    """A renamed response property on the page: seed files and records updated, the change reported, and check-specs
     names where the slice of the (now older) aggregated spec differs; the generated code is left alone."""
     page = _gcore_page(tmp_path)
     generated = {k: v for k, v in _snapshot(project).items() if k.startswith("generated")}
@@ -102,8 +102,9 @@ def test_changed_gcore_page_updates_the_seed_and_check_specs_names_the_differenc
     assert records["seed/cancel-ai-task.md"]["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
     assert records["seed/cancel-ai-task.md"]["source_seed"] == "004_301c3bd664954392.txt"  # other fields kept
     assert records["streaming_api.yaml"] == json.loads((GCORE / "provenance.json").read_text())["streaming_api.yaml"]
+    cancel = "POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json"
     assert (
-        "BREAKING: POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json: result: property removed"
+        f"non-breaking (INFO): {cancel}: result: property removed [oasdiff:response-optional-property-removed]"
         in captured.out
     )
     assert f"info.version {OLD_VERSION} -> {NEW_VERSION}" in captured.out
@@ -126,7 +127,10 @@ def test_newer_gcore_spec_is_sliced_reported_and_generated(project: Path, capsys
     assert record["sha256"] == hashlib.sha256(new.read_bytes()).hexdigest()
     assert (record["commit"], record["path"], record["info_version"]) == ("2ac03f04b", MINTLIFY, "e43692b643aa")
     assert "commit_date" not in record and record["repository"] == "G-Core/product-documentation"
-    assert 'status: enum values added: "RECEIVED"' in captured.out
+    assert (
+        "WARNING (WARN): GET /streaming/ai/tasks/{task_id} response 200 application/json: status: enum value added:"
+        ' "RECEIVED" [oasdiff:response-property-enum-value-added]'
+    ) in captured.out
     status = project / "generated" / "aitasks_gcore_api" / "models" / "ai_task_base_status.py"
     assert 'RECEIVED = "RECEIVED"' in status.read_text(encoding="utf-8")
     assert "the seed page is older" in captured.err
