@@ -33,9 +33,9 @@ def _show(result: aitasks.CancelResult) -> str:
 
 def run(fake: FakeCloud) -> None:
     """The demo's five steps, each printed and checked."""
-    fake.add_gcore_task("video-ai-task-1", status="PROCESSING")
-    fake.add_gcore_task("video-ai-task-2", status="PROCESSING")
-    fake.add_modelarts_task("dataset-42", "auto-label-7", status="RUNNING")
+    fake.add_gcore_task("video-ai-task-1", status="STARTED")
+    fake.add_gcore_task("video-ai-task-2", status="PENDING")
+    fake.add_modelarts_task("dataset-42", "auto-label-7", status=1)  # 1: running
     env = fake.env()
     env.pop("MODELARTS_TOKEN")  # so ModelArts signs every request with AK/SK (SDK-HMAC-SHA256)
     os.environ.update(env)
@@ -56,6 +56,9 @@ def run(fake: FakeCloud) -> None:
         signed = fake.requests[-1].headers["Authorization"].split(", ")[1]
         print(f"   Authorization: SDK-HMAC-SHA256 Access=…, {signed}, Signature=…")
         _expect(result.outcome is aitasks.Outcome.CANCELLED, "ModelArts stop should be CANCELLED")
+        status = fake.task_status("modelarts", "auto-label-7", "dataset-42")
+        print(f"   task status now {status} (4: stopping; 5: stopped once the stop completes)")
+        _expect(status in (4, 5), "the task should be stopping or stopped")
 
         print("\n3. Cancel the same Gcore task again")
         result = client.cancel("gcore:video-ai-task-1")

@@ -36,6 +36,7 @@ DEV_TOOL_TESTS = frozenset(
         "test_check_models.py",
         "test_check_specs.py",
         "test_fake_conformance.py",
+        "test_fake_gcore_sdk.py",
         "test_gcore_slice.py",
         "test_open_enums.py",
         "test_readme.py",

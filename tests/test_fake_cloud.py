@@ -16,7 +16,7 @@ import pytest
 import stamina
 
 from aitasks._auth import AKSKAuth
-from aitasks.testing import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, FakeCloud
+from aitasks.testing import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_STOPPING, FakeCloud
 
 IDS = ["plain", "a/b", "with space", "ünïcødé-任务", "100%", "q?x#y", "semi;colon", "plus+and&", "-._~"]
 
@@ -119,7 +119,7 @@ def test_gcore_missing_or_wrong_api_key_answers_401(
     response = http.post(gcore_path("t"), headers=headers)
     assert response.status_code == 401
     assert set(response.json()) == {"error"}
-    assert fake_cloud.task_status("gcore", "t") == "PROCESSING"
+    assert fake_cloud.task_status("gcore", "t") == "STARTED"
 
 
 def test_gcore_feature_disabled_answers_422_until_enabled(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -129,7 +129,7 @@ def test_gcore_feature_disabled_answers_422_until_enabled(fake_cloud: FakeCloud,
     response = http.post(gcore_path("t"), headers=apikey(fake_cloud))
     assert response.status_code == 422
     assert response.json() == {"error": "Feature is disabled. Contact support to enable."}
-    assert fake_cloud.task_status("gcore", "t") == "PROCESSING"
+    assert fake_cloud.task_status("gcore", "t") == "STARTED"
     fake_cloud.set_gcore_feature_disabled(False)
     assert http.post(gcore_path("t"), headers=apikey(fake_cloud)).status_code == 202
 
@@ -154,21 +154,21 @@ def test_gcore_invalid_utf8_in_an_id_answers_404(fake_cloud: FakeCloud, http: ht
 
 
 def test_modelarts_stop_with_token_answers_204_and_stops(fake_cloud: FakeCloud, http: httpx.Client) -> None:
-    """A running task stops: 204 with no body, then STOPPED and counted."""
+    """A running task stops: 204 with no body, then stopping (4) and counted."""
     fake_cloud.add_modelarts_task("ds", "t1")
     response = http.post(modelarts_path(fake_cloud.project_id, "ds", "t1"), headers=token(fake_cloud))
     assert response.status_code == 204
     assert response.content == b""
     assert response.headers["x-request-id"]
-    assert fake_cloud.task_status("modelarts", "t1", "ds") == "STOPPED"
+    assert fake_cloud.task_status("modelarts", "t1", "ds") == MODELARTS_STOPPING
     assert fake_cloud.cancel_count("modelarts", "t1", "ds") == 1
 
 
 @pytest.mark.parametrize("status", MODELARTS_FINISHED)
 def test_modelarts_stopping_a_finished_task_is_an_idempotent_204(
-    fake_cloud: FakeCloud, http: httpx.Client, status: str
+    fake_cloud: FakeCloud, http: httpx.Client, status: int
 ) -> None:
-    """A stopped/completed/failed task answers 204 again, unchanged and not counted (documented choice)."""
+    """A stopped/succeeded/failed task answers 204 again, unchanged and not counted (documented choice)."""
     fake_cloud.add_modelarts_task("ds", "t", status=status)
     response = http.post(modelarts_path(fake_cloud.project_id, "ds", "t"), headers=token(fake_cloud))
     assert response.status_code == 204
@@ -183,7 +183,7 @@ def test_modelarts_wrong_token_answers_401(fake_cloud: FakeCloud, http: httpx.Cl
     response = http.post(modelarts_path(fake_cloud.project_id, "ds", "t"), headers={"X-Auth-Token": "nope"})
     assert response.status_code == 401
     assert response.json()["error_code"] == "APIG.1002"
-    assert fake_cloud.task_status("modelarts", "t", "ds") == "RUNNING"
+    assert fake_cloud.task_status("modelarts", "t", "ds") == 1
 
 
 def test_modelarts_no_credentials_answers_401(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -199,7 +199,7 @@ def test_modelarts_aksk_signature_is_accepted(fake_cloud: FakeCloud, http: httpx
     fake_cloud.add_modelarts_task("ds", "t")
     response = http.post(modelarts_path(fake_cloud.project_id, "ds", "t"), auth=aksk(fake_cloud))
     assert response.status_code == 204
-    assert fake_cloud.task_status("modelarts", "t", "ds") == "STOPPED"
+    assert fake_cloud.task_status("modelarts", "t", "ds") == MODELARTS_STOPPING
 
 
 @pytest.mark.parametrize("minutes", [-14, 14])
@@ -229,7 +229,7 @@ def test_modelarts_aksk_wrong_secret_answers_401(fake_cloud: FakeCloud, http: ht
     response = http.post(modelarts_path(fake_cloud.project_id, "ds", "t"), auth=aksk(fake_cloud, "other-sk"))
     assert response.status_code == 401
     assert response.json()["error_code"] == "APIG.0301"
-    assert fake_cloud.task_status("modelarts", "t", "ds") == "RUNNING"
+    assert fake_cloud.task_status("modelarts", "t", "ds") == 1
 
 
 def test_modelarts_aksk_unknown_access_key_answers_401(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -260,8 +260,8 @@ def test_modelarts_aksk_tampered_request_answers_401(fake_cloud: FakeCloud, http
         headers["authorization"] = headers["authorization"].replace("x-project-id;x-sdk-date", "x-project-id")
     response = http.post(path, headers=headers, content=content)
     assert response.status_code == 401
-    assert fake_cloud.task_status("modelarts", "t", "ds") == "RUNNING"
-    assert fake_cloud.task_status("modelarts", "other", "ds") == "RUNNING"
+    assert fake_cloud.task_status("modelarts", "t", "ds") == 1
+    assert fake_cloud.task_status("modelarts", "other", "ds") == 1
 
 
 def test_modelarts_aksk_garbled_authorization_answers_401(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -322,7 +322,9 @@ def test_modelarts_ids_are_decoded_and_signed_correctly(
 # --- everything else ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/streaming/ai/tasks/t", "/v2/p/datasets/d/tasks/t", "/streaming/ai/cancel"])
+@pytest.mark.parametrize(
+    "path", ["/", "/streaming/ai/tasks/t/start", "/v2/p/datasets/d/tasks/t/start", "/v2/p/datasets", "/streaming/ai"]
+)
 def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client, path: str) -> None:
     """Other paths answer 404 with a JSON body and a request id."""
     response = http.post(path)
@@ -331,13 +333,25 @@ def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client
     assert response.headers["x-request-id"]
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"])
-@pytest.mark.parametrize("path", ["/streaming/ai/tasks/t/cancel", "/v2/p/datasets/d/tasks/t/stop"])
-def test_other_methods_answer_405_with_allow(http: httpx.Client, method: str, path: str) -> None:
-    """Any method but POST on a cancel route answers 405 JSON naming POST in Allow."""
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"])
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/streaming/ai/tasks/t/cancel", "POST"),
+        ("/v2/p/datasets/d/tasks/t/stop", "POST"),
+        ("/streaming/ai/tasks/t", "GET"),
+        ("/streaming/ai/tasks", "GET"),
+        ("/v2/p/datasets/d/tasks/t", "GET"),
+        ("/v2/p/datasets/d/tasks", "GET"),
+    ],
+)
+def test_other_methods_answer_405_with_allow(http: httpx.Client, method: str, path: str, allowed: str) -> None:
+    """Any other method on an operation's route answers 405 JSON naming the operation's method in Allow."""
+    if method == allowed:
+        return
     response = http.request(method, path)
     assert response.status_code == 405
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == allowed
     assert isinstance(response.json(), dict)
 
 
@@ -403,8 +417,17 @@ def test_seeding_over_http_creates_tasks_with_default_statuses(fake_cloud: FakeC
     g = http.post("/_fake/tasks", json={"provider": "gcore", "task_id": "g/1"})
     m = http.post("/_fake/tasks", json={"provider": "modelarts", "task_id": "m1", "dataset_id": "ds"})
     assert (g.status_code, m.status_code) == (201, 201)
-    assert g.json() == {"provider": "gcore", "task_id": "g/1", "dataset_id": None, "status": "PROCESSING"}
-    assert m.json()["status"] == "RUNNING"
+    assert g.json() == {
+        "provider": "gcore",
+        "task_id": "g/1",
+        "dataset_id": None,
+        "status": "STARTED",
+        "task_name": "transcription",
+        "progress": None,
+        "type": None,
+        "cancels": 0,
+    }
+    assert (m.json()["status"], m.json()["type"]) == (1, "auto-label")
     assert http.post(gcore_path("g/1"), headers=apikey(fake_cloud)).status_code == 202
     assert http.post(modelarts_path(fake_cloud.project_id, "ds", "m1"), headers=token(fake_cloud)).status_code == 204
 
@@ -432,7 +455,23 @@ def test_seeding_over_http_with_a_status(fake_cloud: FakeCloud, http: httpx.Clie
         (b'{"provider": "gcore"}', "'task_id' is required"),
         (b'{"provider": "gcore", "task_id": 5}', "wrong type"),
         (b'{"provider": "gcore", "task_id": ""}', "non-empty"),
-        (b'{"provider": "gcore", "task_id": "t", "status": "DONE"}', "unknown gcore status"),
+        (b'{"provider": "gcore", "task_id": "t", "status": "DONE"}', "undocumented gcore status 'DONE'"),
+        (b'{"provider": "gcore", "task_id": "t", "status": "PROCESSING"}', "undocumented gcore status 'PROCESSING'"),
+        (b'{"provider": "gcore", "task_id": "t", "status": "PROGRESS"}', "undocumented gcore status 'PROGRESS'"),
+        (b'{"provider": "gcore", "task_id": "t", "status": 3}', "undocumented gcore status 3"),
+        (b'{"provider": "gcore", "task_id": "t", "task_name": "asr"}', "undocumented gcore task_name 'asr'"),
+        (b'{"provider": "gcore", "task_id": "t", "progress": 101}', "0..100"),
+        (b'{"provider": "gcore", "task_id": "t", "progress": 5.5}', "integer percentage"),
+        (b'{"provider": "gcore", "task_id": "t", "type": "pre-label"}', "modelarts field"),
+        (
+            b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "status": 6}',
+            "undocumented modelarts status 6",
+        ),
+        (b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "status": "1"}', "status '1'"),
+        (b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "status": true}', "status True"),
+        (b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "status": "RUNNING"}', "status 'RUNNING'"),
+        (b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "type": "label"}', "modelarts type 'label'"),
+        (b'{"provider": "modelarts", "task_id": "t", "dataset_id": "d", "progress": -1}', "0..100"),
         (b'{"provider": "modelarts", "task_id": "t"}', "dataset_id"),
         (b'{"provider": "gcore", "task_id": "t", "dataset_id": "d"}', "no dataset id"),
     ],
@@ -478,9 +517,9 @@ def test_faults_can_be_listed_and_cleared(fake_cloud: FakeCloud, http: httpx.Cli
     http.post("/_fake/faults", json={"kind": "respond", "status": 503, "times": 2, "provider": "gcore"})
     http.post("/_fake/faults", json={"kind": "close", "task_id": "t9"})
     listed = http.get("/_fake/faults").json()["faults"]
-    assert [(f["kind"], f["status"], f["left"], f["provider"], f["task_id"]) for f in listed] == [
-        ("respond", 503, 2, "gcore", None),
-        ("close", None, 1, None, "t9"),
+    assert [(f["kind"], f["status"], f["left"], f["provider"], f["task_id"], f["operation"]) for f in listed] == [
+        ("respond", 503, 2, "gcore", None, None),
+        ("close", None, 1, None, "t9", None),
     ]
     assert http.delete("/_fake/faults").json() == {"cleared": 3}
     assert http.get("/_fake/faults").json() == {"faults": []}
@@ -489,10 +528,12 @@ def test_faults_can_be_listed_and_cleared(fake_cloud: FakeCloud, http: httpx.Cli
 
 def test_python_seeding_rejects_unknown_statuses_and_bad_ids(fake_cloud: FakeCloud) -> None:
     """add_*_task raises ValueError on typos instead of creating an unreachable state."""
-    with pytest.raises(ValueError, match="unknown gcore status"):
+    with pytest.raises(ValueError, match="undocumented gcore status 'CANCELLED'"):
         fake_cloud.add_gcore_task("t", status="CANCELLED")
-    with pytest.raises(ValueError, match="unknown modelarts status"):
-        fake_cloud.add_modelarts_task("d", "t", status="REVOKED")
+    with pytest.raises(ValueError, match="undocumented modelarts status 'REVOKED'"):
+        fake_cloud.add_modelarts_task("d", "t", status="REVOKED")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"undocumented modelarts status 1\.0"):
+        fake_cloud.add_modelarts_task("d", "t", status=1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="non-empty"):
         fake_cloud.add_gcore_task("")
     with pytest.raises(KeyError):
@@ -576,7 +617,7 @@ def test_stop_is_prompt_with_idle_keepalive_and_delayed_calls() -> None:
     assert time.monotonic() - started < 2
     assert not caller.is_alive()
     assert len(errors) == 1
-    assert fake.task_status("gcore", "t") == "PROCESSING"
+    assert fake.task_status("gcore", "t") == "STARTED"
 
 
 def test_keepalive_connections_are_reused(fake_cloud: FakeCloud, http: httpx.Client) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pytest
 
 import aitasks
-from aitasks.testing import FakeCloud, Malformation
+from aitasks.testing import MODELARTS_STOPPING, FakeCloud, Malformation
 
 Mode = Literal["sync", "async"]
 Auth = Literal["token", "aksk"]
@@ -30,15 +30,17 @@ class Driver:
     def __init__(self, fake: FakeCloud, provider: str, mode: Mode, auth: Auth) -> None:
         self.fake, self.provider, self.mode, self.auth = fake, provider, mode, auth
 
-    def seed(self, task_id: str, status: str | None = None) -> str:
-        """Create a task and return its native ref."""
+    def seed(self, task_id: str, status: str | int | None = None) -> str:
+        """Create a task (running unless a status is given) and return its native ref."""
         if self.provider == "gcore":
-            self.fake.add_gcore_task(task_id, status or "PROCESSING")
+            assert status is None or isinstance(status, str)
+            self.fake.add_gcore_task(task_id, status or "STARTED")
             return task_id
-        self.fake.add_modelarts_task("ds", task_id, status or "RUNNING")
+        assert status is None or isinstance(status, int)
+        self.fake.add_modelarts_task("ds", task_id, 1 if status is None else status)
         return f"ds/{task_id}"
 
-    def status(self, task_id: str) -> str:
+    def status(self, task_id: str) -> str | int:
         return (
             self.fake.task_status("gcore", task_id)
             if self.provider == "gcore"
@@ -86,7 +88,7 @@ def test_cancel_running_task(driver: Driver) -> None:
     result = driver.cancel(ref)
     assert (result.outcome, result.status_code, result.attempts) == (aitasks.Outcome.CANCELLED, driver.success, 1)
     assert result.request_id == driver.fake.requests[-1].request_id
-    assert driver.status("t") in ("REVOKED", "STOPPED")
+    assert driver.status("t") in ("REVOKED", MODELARTS_STOPPING)
     assert driver.count("t") == 1
 
 
@@ -123,7 +125,7 @@ def test_wrong_credentials_raise_authentication_error(driver: Driver) -> None:
         wrong = {"token": "wrong"} if driver.auth == "token" else {"secret_key": "wrong"}
     with pytest.raises(aitasks.AuthenticationError):
         driver.cancel(ref, **wrong)
-    assert driver.status("t") in ("PROCESSING", "RUNNING")
+    assert driver.status("t") in ("STARTED", 1)
 
 
 def test_provider_specific_refusals(driver: Driver) -> None:

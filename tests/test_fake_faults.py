@@ -44,7 +44,7 @@ def test_fail_next_answers_status_with_retry_after_then_recovers(fake_cloud: Fak
     )
     assert second.status_code == 503
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
-    assert fake_cloud.task_status("gcore", "t") == "PROCESSING"
+    assert fake_cloud.task_status("gcore", "t") == "STARTED"
     assert cancel_gcore(fake_cloud, http).status_code == 202
     assert [(r.status, r.from_fault, r.changed_state) for r in fake_cloud.requests] == [
         (503, True, False),
@@ -154,7 +154,7 @@ def test_drop_closes_without_response_and_changes_nothing(fake_cloud: FakeCloud,
     fake_cloud.drop_next()
     with pytest.raises(httpx.RemoteProtocolError):
         stop_modelarts(fake_cloud, http)
-    assert fake_cloud.task_status("modelarts", "t", "d") == "RUNNING"
+    assert fake_cloud.task_status("modelarts", "t", "d") == 1
     record = fake_cloud.requests[-1]
     assert (record.status, record.from_fault, record.fault) == (None, True, Fault.drop())
     assert stop_modelarts(fake_cloud, http).status_code == 204
@@ -177,7 +177,7 @@ def test_malformed_invalid_json(fake_cloud: FakeCloud, http: httpx.Client) -> No
     assert (response.status_code, response.headers["content-type"]) == (202, "application/json")
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.content)
-    assert fake_cloud.task_status("gcore", "t") == "PROCESSING"
+    assert fake_cloud.task_status("gcore", "t") == "STARTED"
 
 
 def test_malformed_html(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -188,7 +188,7 @@ def test_malformed_html(fake_cloud: FakeCloud, http: httpx.Client) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert response.text.startswith("<html>")
-    assert fake_cloud.task_status("modelarts", "t", "d") == "RUNNING"
+    assert fake_cloud.task_status("modelarts", "t", "d") == 1
 
 
 def test_malformed_invalid_utf8(fake_cloud: FakeCloud, http: httpx.Client) -> None:
@@ -206,7 +206,7 @@ def test_malformed_truncated(fake_cloud: FakeCloud, http: httpx.Client) -> None:
     fake_cloud.malform_next("truncated")
     with pytest.raises(httpx.RemoteProtocolError):
         cancel_gcore(fake_cloud, http)
-    assert fake_cloud.task_status("gcore", "t") == "PROCESSING"
+    assert fake_cloud.task_status("gcore", "t") == "STARTED"
     assert cancel_gcore(fake_cloud, http).status_code == 202
 
 

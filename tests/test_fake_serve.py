@@ -78,8 +78,8 @@ def _start(*args: str) -> Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    """A fake-cloud subprocess, killed if the test did not stop it."""
-    running = _start()
+    """A fake-cloud subprocess whose ModelArts stops end at once (5), killed if the test did not stop it."""
+    running = _start("--modelarts-stop-delay", "0")
     yield running
     if running.process.poll() is None:
         running.process.kill()
@@ -141,8 +141,18 @@ def test_facade_configured_only_from_printed_lines(served: Served, monkeypatch: 
             assert client.cancel("gcore:g2").status_code == 202
             assert client.cancel("modelarts:d/m2").status_code == 204
         tasks = {(t["task_id"], t["status"]) for t in http.get("/_fake/tasks").json()["tasks"]}
-    assert tasks == {("g1", "REVOKED"), ("g2", "REVOKED"), ("m1", "STOPPED"), ("m2", "STOPPED")}
+    assert tasks == {("g1", "REVOKED"), ("g2", "REVOKED"), ("m1", 5), ("m2", 5)}  # 5: stopped
     assert served.stop()[0] == 0
+
+
+def _usage_error(*args: str) -> bytes:
+    """Run `aitasks fake-cloud ARGS`, which must exit 2 without a traceback; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aitasks", "fake-cloud", *args], capture_output=True, timeout=20, check=False
+    )
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr
+    return done.stderr
 
 
 def test_port_in_use_exits_2() -> None:
@@ -150,16 +160,13 @@ def test_port_in_use_exits_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "aitasks", "fake-cloud", "--port", str(port)],
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-    assert done.returncode == 2
-    assert b"cannot listen" in done.stderr
-    assert b"Traceback" not in done.stderr
+        assert b"cannot listen" in _usage_error("--port", str(taken.getsockname()[1]))
+
+
+@pytest.mark.parametrize("delay", ["-1", "nan", "3601"])
+def test_bad_stop_delay_exits_2(delay: str) -> None:
+    """A negative, NaN or over-an-hour --modelarts-stop-delay is a usage error: exit 2 naming it."""
+    assert b"modelarts_stop_delay" in _usage_error("--modelarts-stop-delay", delay)
 
 
 def test_explicit_port_and_host() -> None:

@@ -1,5 +1,8 @@
 """A stateful fake of both clouds for tests and demos: `FakeCloud`, its pytest fixture, and `no_backoff`.
 
+Statuses are the vendors' own: Gcore GCORE_RUNNING + GCORE_FINISHED (strings), ModelArts MODELARTS_RUNNING,
+MODELARTS_STOPPING and MODELARTS_FINISHED (the integers -1..5).
+
 from aitasks.testing import FakeCloud
 
 with FakeCloud() as fake:
@@ -11,13 +14,14 @@ from .._retry import no_backoff
 from ._fake_cloud import FakeCloud
 from ._faults import Fault, FaultKind, Malformation, Provider
 from ._records import RecordedRequest, RequestHeaders
-from ._state import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_RUNNING
+from ._tasks import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_RUNNING, MODELARTS_STOPPING
 
 __all__ = [
     "GCORE_FINISHED",
     "GCORE_RUNNING",
     "MODELARTS_FINISHED",
     "MODELARTS_RUNNING",
+    "MODELARTS_STOPPING",
     "FakeCloud",
     "Fault",
     "FaultKind",

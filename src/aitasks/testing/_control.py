@@ -1,13 +1,19 @@
 """Control endpoints, so a fake started from the command line can be seeded and given faults over HTTP.
 
-- `POST /_fake/tasks` `{"provider", "task_id", "dataset_id"?, "status"?}` → 201 with the task.
-- `GET /_fake/tasks` → 200 `{"tasks": [{"provider", "task_id", "dataset_id", "status", "cancels"}]}`.
+- `POST /_fake/tasks` `{"provider", "task_id", "dataset_id"?, "status"?, "task_name"?, "progress"?, "type"?}` → 201
+  with the task. status: a Gcore string (default STARTED) or a ModelArts integer -1..5 (default 1); task_name:
+  Gcore "transcription" | "content-moderation", any name on ModelArts; type: ModelArts only, "auto-label" |
+  "pre-label" | "auto-grouping"; progress: a percentage.
+- `GET /_fake/tasks` → 200 `{"tasks": [{"provider", "task_id", "dataset_id", "status", "task_name", "progress",
+  "type", "cancels"}]}` (type is null on Gcore; progress null when not seeded).
 - `POST /_fake/faults` `{"kind": "respond"|"delay"|"close"|"malformed", "status"?, "retry_after"?, "body"?,
-  "headers"?, "delay"?, "malformation"?, "times"?, "provider"?, "task_id"?, "dataset_id"?}` → 201.
+  "headers"?, "delay"?, "malformation"?, "times"?, "provider"?, "task_id"?, "dataset_id"?, "operation"?}` → 201;
+  operation is "cancel", "get" or "list" (default: any).
 - `GET /_fake/faults` → 200 `{"faults": [{"kind", "status", "delay", "malformation", "left", "provider", "task_id",
-  "dataset_id"}]}` in the order they will be used; `DELETE /_fake/faults` → 200 `{"cleared": N}`.
+  "dataset_id", "operation"}]}` in the order they will be used; `DELETE /_fake/faults` → 200 `{"cleared": N}`.
 
-Bad JSON, unknown keys or bad values answer 400 `{"error": ...}` naming what is wrong.
+Bad JSON, unknown keys or bad values (an undocumented status among them) answer 400 `{"error": ...}` naming what
+is wrong.
 """
 
 from __future__ import annotations
@@ -15,24 +21,23 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from ._faults import FAULT_KINDS, Fault, FaultTarget, Malformation, Provider
+from ._faults import FAULT_KINDS, Fault, FaultTarget, Malformation, Operation, Provider
 from ._replies import Reply, gcore_error, json_reply
 from ._routes import CONTROL_FAULTS, CONTROL_TASKS
 from ._state import CloudState
+from ._tasks import GcoreTask
 
 __all__ = ["control"]
-
-_DEFAULT_STATUS = {"gcore": "PROCESSING", "modelarts": "RUNNING"}
 
 
 class _BadRequest(ValueError):
     """A control request the fake cannot act on."""
 
 
-_TASK_KEYS = frozenset({"provider", "task_id", "dataset_id", "status"})
+_TASK_KEYS = frozenset({"provider", "task_id", "dataset_id", "status", "task_name", "progress", "type"})
 _FAULT_KEYS = frozenset(
     {"kind", "status", "retry_after", "body", "headers", "delay", "malformation", "times", "provider", "task_id",
-     "dataset_id"}
+     "dataset_id", "operation"}
 )  # fmt: skip
 
 
@@ -89,26 +94,57 @@ def _provider(payload: dict[str, Any], required: bool) -> Provider | None:
 
 def _add_task(state: CloudState, payload: dict[str, Any]) -> Reply:
     provider = _provider(payload, required=True)
-    assert provider is not None
     task_id = _get(payload, "task_id", str, required=True)
     dataset_id = _get(payload, "dataset_id", str)
-    status = _get(payload, "status", str) or _DEFAULT_STATUS[provider]
-    state.add_task(provider, task_id, dataset_id, status)
-    return json_reply(201, {"provider": provider, "task_id": task_id, "dataset_id": dataset_id, "status": status})
+    progress = _get(payload, "progress", (int, float))
+    task_name = _get(payload, "task_name", str)
+    if provider == "gcore":
+        if dataset_id is not None:
+            raise _BadRequest("a gcore task has no dataset id")
+        if "type" in payload:
+            raise _BadRequest("'type' is a modelarts field; a gcore task has a task_name")
+        status = payload.get("status")
+        key = state.add_gcore_task(
+            task_id, "STARTED" if status is None else status, task_name=task_name, progress=progress
+        )
+    else:
+        task_type = _get(payload, "type", str)
+        status = payload.get("status")
+        key = state.add_modelarts_task(
+            dataset_id,
+            task_id,
+            1 if status is None else status,
+            task_type=task_type,
+            task_name=task_name,
+            progress=progress,
+        )
+    return json_reply(201, _task_json(state, key))
+
+
+def _task_json(state: CloudState, key: tuple[Provider, str | None, str]) -> dict[str, Any]:
+    task = dict(state.tasks())[key]
+    provider, dataset_id, task_id = key
+    return {
+        "provider": provider,
+        "task_id": task_id,
+        "dataset_id": dataset_id,
+        "status": task.status,
+        "task_name": task.task_name,
+        "progress": task.progress,
+        "type": None if isinstance(task, GcoreTask) else task.task_type,
+        "cancels": state.cancel_count(key),
+    }
 
 
 def _list_tasks(state: CloudState) -> Reply:
-    tasks = [
-        {"provider": p, "dataset_id": d, "task_id": t, "status": s, "cancels": state.cancel_count((p, d, t))}
-        for (p, d, t), s in state.tasks()
-    ]
-    return json_reply(200, {"tasks": tasks})
+    return json_reply(200, {"tasks": [_task_json(state, key) for key, _ in state.tasks()]})
 
 
 def _list_faults(state: CloudState) -> Reply:
     faults = [
         {"kind": fault.kind, "status": fault.status, "delay": fault.delay, "malformation": fault.malformation,
-         "left": left, "provider": target.provider, "task_id": target.task_id, "dataset_id": target.dataset_id}
+         "left": left, "provider": target.provider, "task_id": target.task_id, "dataset_id": target.dataset_id,
+         "operation": target.operation}
         for target, fault, left in state.faults()
     ]  # fmt: skip
     return json_reply(200, {"faults": faults})
@@ -139,8 +175,14 @@ def _add_fault(state: CloudState, payload: dict[str, Any]) -> Reply:
         fault = Fault.malformed(malformation, status=status, delay=delay)
     times = _get(payload, "times", int)
     times = 1 if times is None else times
+    operation = _get(payload, "operation", str)
+    if operation not in (None, "cancel", "get", "list"):
+        raise _BadRequest(f"unknown operation {operation!r}; expected 'cancel', 'get' or 'list'")
     target = FaultTarget(
-        _provider(payload, required=False), _get(payload, "task_id", str), _get(payload, "dataset_id", str)
+        _provider(payload, required=False),
+        _get(payload, "task_id", str),
+        _get(payload, "dataset_id", str),
+        cast("Operation | None", operation),
     )
     state.inject(fault, target, times)
     return json_reply(201, {"queued": times, "kind": kind})

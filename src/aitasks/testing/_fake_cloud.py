@@ -1,4 +1,4 @@
-"""FakeCloud: both clouds' cancel APIs on one loopback base URL, stateful, with faults and a request log."""
+"""FakeCloud: both clouds' task APIs (cancel, get, list) on one loopback base URL, stateful, with faults and a log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._faults import Fault, FaultTarget, Malformation, Provider
+from ._faults import Fault, FaultTarget, Malformation, Operation, Provider
 from ._records import RecordedRequest
 from ._server import FakeServer
 from ._state import CloudState, Credentials, task_key
@@ -29,12 +29,14 @@ Auth = Literal["token", "aksk"]
 
 
 class FakeCloud:
-    """A real HTTP/1.1 server on loopback that serves the Gcore and ModelArts cancel APIs from memory.
+    """A real HTTP/1.1 server on loopback that serves the Gcore and ModelArts task APIs from memory.
 
-    Use it as a context manager (or `start()`/`stop()`); it is thread-safe, so sync tests, async tests and the
-    server's own threads can all touch it. Seed tasks with `add_gcore_task`/`add_modelarts_task`, read them with
-    `task_status`/`cancel_count`, break calls with `fail_next`/`delay_next`/`drop_next`/`malform_next`, and
-    assert on `requests`.
+    Both providers' cancel (stop), get-one-task and paged-list operations, with the statuses, bodies, filters and
+    pagination the vendors document. Use it as a context manager (or `start()`/`stop()`); it is thread-safe, so
+    sync tests, async tests and the server's own threads can all touch it. Seed tasks with
+    `add_gcore_task`/`add_modelarts_task`, read them with `task_status`/`cancel_count`, break calls with
+    `fail_next`/`delay_next`/`drop_next`/`malform_next`, and assert on `requests`. A ModelArts stop leaves a task
+    stopping (4) for `modelarts_stop_delay` seconds, then stopped (5).
     """
 
     def __init__(
@@ -48,9 +50,11 @@ class FakeCloud:
         access_key: str = DEFAULT_ACCESS_KEY,
         secret_key: str = DEFAULT_SECRET_KEY,
         security_token: str | None = None,
+        modelarts_stop_delay: float = 0.5,
     ) -> None:
         self._address = (host, port)
-        self._state = CloudState(Credentials(gcore_api_key, project_id, token, access_key, secret_key, security_token))
+        credentials = Credentials(gcore_api_key, project_id, token, access_key, secret_key, security_token)
+        self._state = CloudState(credentials, modelarts_stop_delay=modelarts_stop_delay)
         self._server: FakeServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -115,6 +119,11 @@ class FakeCloud:
         return self._state.credentials.gcore_api_key
 
     @property
+    def modelarts_stop_delay(self) -> float:
+        """Seconds a stopped ModelArts task stays stopping (4) before it is stopped (5)."""
+        return self._state.modelarts_stop_delay
+
+    @property
     def project_id(self) -> str:
         """The only ModelArts project that exists."""
         return self._state.credentials.project_id
@@ -151,16 +160,29 @@ class FakeCloud:
 
     # --- tasks -----------------------------------------------------------------------------------------------
 
-    def add_gcore_task(self, task_id: str, status: str = "PROCESSING") -> None:
-        """Create (or reset) a Gcore task (running: PENDING STARTED PROCESSING PROGRESS; see GCORE_FINISHED)."""
-        self._state.add_task("gcore", task_id, None, status)
+    def add_gcore_task(
+        self, task_id: str, status: str = "STARTED", *, task_name: str | None = None, progress: int | None = None
+    ) -> None:
+        """Create (or reset) a Gcore task: a documented status, task_name (default "transcription") and progress."""
+        self._state.add_gcore_task(task_id, status, task_name=task_name, progress=progress)
 
-    def add_modelarts_task(self, dataset_id: str, task_id: str, status: str = "RUNNING") -> None:
-        """Create (or reset) a ModelArts task (running: QUEUING RUNNING; see MODELARTS_FINISHED)."""
-        self._state.add_task("modelarts", task_id, dataset_id, status)
+    def add_modelarts_task(
+        self,
+        dataset_id: str,
+        task_id: str,
+        status: int = 1,
+        *,
+        task_type: str | None = None,
+        task_name: str | None = None,
+        progress: float | None = None,
+    ) -> None:
+        """Create (or reset) a ModelArts task: an integer status -1..5, type (default "auto-label"), name, progress."""
+        self._state.add_modelarts_task(
+            dataset_id, task_id, status, task_type=task_type, task_name=task_name, progress=progress
+        )
 
-    def task_status(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> str:
-        """A task's current status; KeyError when it does not exist."""
+    def task_status(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> str | int:
+        """A task's current status (a Gcore string, a ModelArts integer); KeyError when it does not exist."""
         return self._state.task_status(task_key(provider, task_id, dataset_id))
 
     def cancel_count(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> int:
@@ -168,7 +190,7 @@ class FakeCloud:
         return self._state.cancel_count(task_key(provider, task_id, dataset_id))
 
     def set_gcore_feature_disabled(self, disabled: bool = True) -> None:
-        """Make every Gcore cancel answer 422 (the account lacks the AI feature), or undo it."""
+        """Make every Gcore call (cancel, get, list) answer 422 (the account lacks the AI feature), or undo it."""
         self._state.set_gcore_feature_disabled(disabled)
 
     # --- faults ----------------------------------------------------------------------------------------------
@@ -181,9 +203,10 @@ class FakeCloud:
         provider: Provider | None = None,
         task_id: str | None = None,
         dataset_id: str | None = None,
+        operation: Operation | None = None,
     ) -> None:
-        """Apply `fault` to the next `times` cancel calls matching provider/task/dataset (None: any)."""
-        self._state.inject(fault, FaultTarget(provider, task_id, dataset_id), times)
+        """Apply `fault` to the next `times` calls matching provider/task/dataset/operation (None: any)."""
+        self._state.inject(fault, FaultTarget(provider, task_id, dataset_id, operation), times)
 
     def fail_next(
         self,
@@ -193,6 +216,7 @@ class FakeCloud:
         provider: Provider | None = None,
         task_id: str | None = None,
         dataset_id: str | None = None,
+        operation: Operation | None = None,
         retry_after: float | str | None = None,
         body: bytes | str | Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -200,7 +224,7 @@ class FakeCloud:
     ) -> None:
         """Answer the next matching calls with `status` (and Retry-After/body/headers) without touching state."""
         fault = Fault.respond(status, body=body, retry_after=retry_after, headers=headers, delay=delay)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
 
     def delay_next(
         self,
@@ -210,9 +234,17 @@ class FakeCloud:
         provider: Provider | None = None,
         task_id: str | None = None,
         dataset_id: str | None = None,
+        operation: Operation | None = None,
     ) -> None:
         """Hold the next matching calls for `seconds`, then answer them normally (state may change)."""
-        self.inject(Fault.slow(seconds), times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+        self.inject(
+            Fault.slow(seconds),
+            times=times,
+            provider=provider,
+            task_id=task_id,
+            dataset_id=dataset_id,
+            operation=operation,
+        )
 
     def drop_next(
         self,
@@ -221,11 +253,12 @@ class FakeCloud:
         provider: Provider | None = None,
         task_id: str | None = None,
         dataset_id: str | None = None,
+        operation: Operation | None = None,
         delay: float = 0.0,
     ) -> None:
         """Close the connection of the next matching calls without any response."""
         fault = Fault.drop(delay=delay)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
 
     def malform_next(
         self,
@@ -236,10 +269,11 @@ class FakeCloud:
         provider: Provider | None = None,
         task_id: str | None = None,
         dataset_id: str | None = None,
+        operation: Operation | None = None,
     ) -> None:
         """Answer the next matching calls with a broken body (see `Fault.malformed`)."""
         fault = Fault.malformed(malformation, status=status)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id)
+        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
 
     @property
     def pending_faults(self) -> int:

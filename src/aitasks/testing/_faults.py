@@ -8,14 +8,16 @@ from typing import Literal, get_args
 
 import attrs
 
-__all__ = ["Fault", "FaultKind", "FaultTarget", "Malformation", "Provider"]
+__all__ = ["Fault", "FaultKind", "FaultTarget", "Malformation", "Operation", "Provider"]
 
 Provider = Literal["gcore", "modelarts"]
+Operation = Literal["cancel", "get", "list"]
 FaultKind = Literal["respond", "delay", "close", "malformed"]
 Malformation = Literal["invalid_json", "html", "invalid_utf8", "truncated", "empty"]
 
 MALFORMATIONS: tuple[str, ...] = get_args(Malformation)
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+OPERATIONS: tuple[str, ...] = get_args(Operation)
 
 
 def _check_status(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
@@ -36,8 +38,9 @@ class Fault:
     - respond: answer `status` with `body` (default: the provider's JSON error shape) and `headers`.
     - delay: wait `delay` seconds, then handle the call normally (it may change task state).
     - close: close the connection without any response (after `delay`).
-    - malformed: answer `status` (default 202 on Gcore, 404 on ModelArts: both documented JSON bodies) with a
-      broken body: invalid JSON, HTML, invalid UTF-8, a body shorter than its Content-Length, or nothing.
+    - malformed: answer `status` (default: 200 on a get or list; on a cancel 202 on Gcore, 404 on ModelArts: all
+      documented JSON bodies) with a broken body: invalid JSON, HTML, invalid UTF-8, a body shorter than its
+      Content-Length, or nothing.
 
     A call answered by a respond/close/malformed fault never changes task state.
     """
@@ -94,16 +97,18 @@ def _as_bytes(body: bytes | str | Mapping[str, object] | None) -> bytes | None:
 
 @attrs.frozen
 class FaultTarget:
-    """Which calls a fault applies to; None matches anything."""
+    """Which calls a fault applies to; None matches anything (a task id never matches a list call)."""
 
     provider: Provider | None = None
     task_id: str | None = None
     dataset_id: str | None = None
+    operation: Operation | None = attrs.field(default=None, validator=attrs.validators.in_((None, *OPERATIONS)))
 
-    def matches(self, provider: Provider, task_id: str, dataset_id: str | None) -> bool:
-        """True when the call is on this provider, task and dataset (where given)."""
+    def matches(self, provider: Provider, task_id: str | None, dataset_id: str | None, operation: Operation) -> bool:
+        """True when the call is this operation on this provider, task and dataset (where given)."""
         return (
             (self.provider is None or self.provider == provider)
             and (self.task_id is None or self.task_id == task_id)
             and (self.dataset_id is None or self.dataset_id == dataset_id)
+            and (self.operation is None or self.operation == operation)
         )

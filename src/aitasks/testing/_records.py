@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from ._faults import Fault
+from ._faults import Fault, Operation
 
 __all__ = ["RecordedRequest", "RequestHeaders", "Route"]
 
@@ -57,12 +57,13 @@ def _body_repr(body: bytes) -> str:
 
 @attrs.frozen(kw_only=True)
 class RecordedRequest:
-    """One call the fake received: route, decoded ids, headers, and the status it sent (None: none sent)."""
+    """One call the fake received: route, operation, decoded ids, headers, and the status it sent (None: none sent)."""
 
     method: str
     raw_path: str
     query: str
     route: Route
+    operation: Operation | None = None  # which provider operation the path names (None off the provider routes)
     task_id: str | None = None
     dataset_id: str | None = None
     project_id: str | None = None

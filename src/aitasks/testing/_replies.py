@@ -8,11 +8,12 @@ from typing import Literal
 
 import attrs
 
-from ._faults import Fault, Provider
+from ._faults import Fault, Operation, Provider
 
-__all__ = ["Reply", "fault_reply", "gcore_error", "json_reply", "modelarts_error", "reason"]
+__all__ = ["Reply", "fault_reply", "gcore_error", "gcore_not_found", "json_reply", "modelarts_error", "reason"]
 
 Action = Literal["send", "close", "truncate"]
+GCORE_NOTFOUND_MESSAGE = "Not Found. Entity you are looking for was not found, please check the initial parameters"
 _NO_BODY = frozenset({204, 205, 304})
 
 
@@ -47,6 +48,11 @@ def gcore_error(status: int, message: str, headers: tuple[tuple[str, str], ...] 
     return json_reply(status, {"error": message}, headers)
 
 
+def gcore_not_found() -> Reply:
+    """The 404 of get_ai_task and get_ai_tasks_list: the `notfound` schema's example, {"status", "error"}."""
+    return json_reply(404, {"status": 404, "error": GCORE_NOTFOUND_MESSAGE})
+
+
 def modelarts_error(status: int, code: str, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     """ModelArts/APIG's error shape: {"error_code", "error_msg"}."""
     return json_reply(status, {"error_code": code, "error_msg": message}, headers)
@@ -58,10 +64,10 @@ def _default_body(provider: Provider, status: int) -> bytes:
     return json.dumps({"error_code": f"FakeCloud.{status}", "error_msg": reason(status)}).encode()
 
 
-_MALFORMED_STATUS: dict[Provider, int] = {"gcore": 202, "modelarts": 404}
+_MALFORMED_CANCEL_STATUS: dict[Provider, int] = {"gcore": 202, "modelarts": 404}
 
 
-def fault_reply(fault: Fault, provider: Provider) -> Reply:
+def fault_reply(fault: Fault, provider: Provider, operation: Operation) -> Reply:
     """The reply an answering fault sends in place of the real handler."""
     if fault.kind == "close":
         return Reply(0, action="close")
@@ -71,7 +77,8 @@ def fault_reply(fault: Fault, provider: Provider) -> Reply:
             return Reply(fault.status, b"", None, fault.headers)
         body = _default_body(provider, fault.status) if fault.body is None else fault.body
         return Reply(fault.status, body, "application/json", fault.headers)
-    status = fault.status if fault.status is not None else _MALFORMED_STATUS[provider]
+    default = _MALFORMED_CANCEL_STATUS[provider] if operation == "cancel" else 200
+    status = fault.status if fault.status is not None else default
     body = _default_body(provider, status)
     if fault.malformation == "invalid_json":
         return Reply(status, body[: len(body) // 2] + b"\x00}{", "application/json")

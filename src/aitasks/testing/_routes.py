@@ -1,4 +1,4 @@
-"""Which route a raw request target names, with each id decoded from exactly one path segment."""
+"""Which route and operation a raw request target names, with each id decoded from exactly one path segment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 
+from ._faults import Operation
 from ._records import Route
 
-__all__ = ["CONTROL_FAULTS", "CONTROL_TASKS", "Target", "parse_target"]
+__all__ = ["CONTROL_FAULTS", "CONTROL_TASKS", "METHODS", "Target", "parse_target"]
+
+METHODS: dict[Operation, str] = {"cancel": "POST", "get": "GET", "list": "GET"}  # the one method of each
+# /v2/{project_id}/datasets/{dataset_id}/tasks[/{task_id}[/stop]], by the number of "/"-separated segments.
+_MODELARTS_SHAPES: dict[int, Operation] = {6: "list", 7: "get", 8: "cancel"}
 
 CONTROL_TASKS = "/_fake/tasks"
 CONTROL_FAULTS = "/_fake/faults"
@@ -21,6 +26,7 @@ class Target:
     route: Route
     raw_path: str
     query: str
+    operation: Operation | None = None  # on the provider routes
     task_id: str | None = None
     dataset_id: str | None = None
     project_id: str | None = None
@@ -41,21 +47,29 @@ def parse_target(target: str) -> Target:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     raw_path, _, query = target.partition("?")
     segments = raw_path.split("/")
-    if len(segments) == 6 and segments[1:4] == ["streaming", "ai", "tasks"] and segments[5] == "cancel":
-        return Target("gcore", raw_path, query, task_id=_decode(segments[4]))
+    if segments[1:4] == ["streaming", "ai", "tasks"]:
+        if len(segments) == 4:
+            return Target("gcore", raw_path, query, "list")
+        if len(segments) == 5:
+            return Target("gcore", raw_path, query, "get", task_id=_decode(segments[4]))
+        if len(segments) == 6 and segments[5] == "cancel":
+            return Target("gcore", raw_path, query, "cancel", task_id=_decode(segments[4]))
+    operation = _MODELARTS_SHAPES.get(len(segments))
     if (
-        len(segments) == 8
+        operation is not None
         and segments[1] == "v2"
         and segments[3] == "datasets"
-        and segments[5:8:2] == ["tasks", "stop"]
+        and segments[5] == "tasks"
+        and (operation != "cancel" or segments[7] == "stop")
     ):
         return Target(
             "modelarts",
             raw_path,
             query,
+            operation,
             project_id=_decode(segments[2]),
             dataset_id=_decode(segments[4]),
-            task_id=_decode(segments[6]),
+            task_id=None if operation == "list" else _decode(segments[6]),
         )
     if raw_path in (CONTROL_TASKS, CONTROL_FAULTS):
         return Target("control", raw_path, query)

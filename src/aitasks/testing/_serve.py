@@ -17,11 +17,18 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aitasks fake-cloud",
-        description="Serve fake Gcore and ModelArts cancel APIs on one base URL until interrupted. "
+        description="Serve fake Gcore and ModelArts task APIs (cancel, get, list) on one base URL until interrupted. "
         "Prints KEY=VALUE lines for eval/export; seed tasks with POST /_fake/tasks.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--modelarts-stop-delay",
+        type=float,
+        default=0.5,
+        metavar="S",
+        help="seconds a stopped ModelArts task stays stopping (4) before it is stopped (5) (default: 0.5)",
+    )
     return parser
 
 
@@ -49,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
-            fake = FakeCloud(args.port, host=args.host).start()
+            fake = FakeCloud(args.port, host=args.host, modelarts_stop_delay=args.modelarts_stop_delay).start()
+        except ValueError as exc:
+            print(f"aitasks fake-cloud: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"aitasks fake-cloud: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
             return 2

@@ -15,12 +15,12 @@ from typing import Any
 from ._control import control
 from ._records import RequestHeaders
 from ._replies import Reply, gcore_error, modelarts_error, reason
-from ._routes import Target, parse_target
+from ._routes import METHODS, Target, parse_target
 from ._state import CloudState, Incoming
 
 __all__ = ["FakeServer"]
 
-MAX_BODY = 1 << 20  # a cancel has no body; anything near this size is a client bug or an attack
+MAX_BODY = 1 << 20  # no operation has a body; anything near this size is a client bug or an attack
 _NO_LENGTH = frozenset({204, 304})
 
 
@@ -182,7 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, incoming: Incoming) -> Reply | None:
         state, target = self.server.state, incoming.target
         if target.route == "gcore" or target.route == "modelarts":
-            if incoming.method != "POST":
+            assert target.operation is not None
+            if incoming.method != METHODS[target.operation]:
                 reply = _not_allowed(target)
             else:
                 fault = state.take_fault(target)
@@ -266,7 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _not_allowed(target: Target) -> Reply:
-    allow = (("Allow", "POST"),)
+    assert target.operation is not None
+    method = METHODS[target.operation]
+    allow = (("Allow", method),)
     if target.route == "modelarts":
-        return modelarts_error(405, "APIG.0101", "Method not allowed; use POST.", allow)
-    return gcore_error(405, "Method not allowed; use POST.", allow)
+        return modelarts_error(405, "APIG.0101", f"Method not allowed; use {method}.", allow)
+    return gcore_error(405, f"Method not allowed; use {method}.", allow)

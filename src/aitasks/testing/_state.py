@@ -1,50 +1,51 @@
-"""The fake's state (tasks, faults, log) behind one lock, and how each provider answers a cancel.
+"""The fake's state (tasks, faults, log) behind one lock, and how each provider answers each operation.
 
-ModelArts, stopping a task that is already stopped or completed: the vendor page documents only 204, 401, 403
-and 404, and 404 means the dataset or task does not exist, which would be false. The fake answers 204 again
-without changing anything (stop is idempotent), so it stays inside the documented statuses; the request log
-shows `changed_state=False` and `cancel_count` does not grow.
+ModelArts, stopping a task that is already stopping, stopped, failed or completed: the vendor page documents only
+204, 401, 403 and 404, and 404 means the dataset or task does not exist, which would be false. The fake answers
+204 again without changing anything (stop is idempotent), so it stays inside the documented statuses; the request
+log shows `changed_state=False` and `cancel_count` does not grow.
+
+A ModelArts stop takes a running task (-1, 0, 1) to 4 (stopping); it reads as 5 (stopped) from
+`modelarts_stop_delay` seconds later on (worked out when read, so no timer thread). A task seeded as 4 stops
+the same delay after seeding.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import itertools
 import threading
+import time
 from collections.abc import Callable
 
 import attrs
 
 from ._aksk import verify_signature
+from ._bodies import gcore_task_body, modelarts_detail_body
 from ._faults import Fault, FaultTarget, Provider
+from ._listing import BadQuery, gcore_list_body, modelarts_list_body
 from ._records import RecordedRequest, RequestHeaders
-from ._replies import Reply, fault_reply, gcore_error, json_reply, modelarts_error
+from ._replies import Reply, fault_reply, gcore_error, gcore_not_found, json_reply, modelarts_error
 from ._routes import Target
+from ._tasks import (
+    GCORE_FINISHED,
+    MODELARTS_RUNNING,
+    MODELARTS_STOPPED,
+    MODELARTS_STOPPING,
+    GcoreTask,
+    ModelArtsTask,
+    Task,
+    check_gcore_seed,
+    check_modelarts_seed,
+)
 
-__all__ = [
-    "GCORE_FINISHED",
-    "GCORE_RUNNING",
-    "MODELARTS_FINISHED",
-    "MODELARTS_RUNNING",
-    "CloudState",
-    "Credentials",
-    "Incoming",
-    "TaskKey",
-    "task_key",
-]
-
-GCORE_RUNNING = ("PENDING", "STARTED", "PROCESSING", "PROGRESS")
-GCORE_FINISHED = ("REVOKED", "SUCCESS", "FAILURE")
-MODELARTS_RUNNING = ("QUEUING", "RUNNING")
-MODELARTS_FINISHED = ("STOPPED", "COMPLETED", "FAILED")
-STATUSES: dict[Provider, tuple[str, ...]] = {
-    "gcore": GCORE_RUNNING + GCORE_FINISHED,
-    "modelarts": MODELARTS_RUNNING + MODELARTS_FINISHED,
-}
+__all__ = ["CloudState", "Credentials", "Incoming", "TaskKey", "task_key"]
 
 GCORE_CANCELLED = "Task has been cancelled successfully."
 GCORE_NOT_FOUND = "Task not found"
 GCORE_FEATURE_DISABLED = "Feature is disabled. Contact support to enable."
+MAX_STOP_DELAY = 3600.0
 
 TaskKey = tuple[Provider, str | None, str]  # (provider, dataset id or None, task id)
 
@@ -102,11 +103,21 @@ def _utcnow() -> dt.datetime:
 class CloudState:
     """Tasks, faults and the request log of one fake; every method is thread-safe."""
 
-    def __init__(self, credentials: Credentials, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        *,
+        modelarts_stop_delay: float = 0.5,
+    ) -> None:
+        if not 0.0 <= modelarts_stop_delay <= MAX_STOP_DELAY:  # also refuses NaN
+            raise ValueError(f"modelarts_stop_delay must be within 0..{MAX_STOP_DELAY:g} seconds")
         self.credentials = credentials
+        self.modelarts_stop_delay = modelarts_stop_delay
         self._clock = clock
         self._lock = threading.Lock()
-        self._tasks: dict[TaskKey, str] = {}
+        self._tasks: dict[TaskKey, Task] = {}
+        self._seq = itertools.count()
         self._cancels: dict[TaskKey, int] = {}
         self._faults: list[tuple[FaultTarget, Fault, list[int]]] = []
         self._log: list[RecordedRequest] = []
@@ -114,32 +125,88 @@ class CloudState:
 
     # --- seeding and reading -------------------------------------------------------------------------------
 
-    def add_task(self, provider: str, task_id: str, dataset_id: str | None, status: str) -> TaskKey:
-        """Create or replace a task; the status must be one the provider knows."""
-        key = task_key(provider, task_id, dataset_id)
-        if status not in STATUSES[key[0]]:
-            raise ValueError(f"unknown {key[0]} status {status!r}; expected one of {', '.join(STATUSES[key[0]])}")
+    def add_gcore_task(
+        self, task_id: str, status: str, *, task_name: str | None = None, progress: int | None = None
+    ) -> TaskKey:
+        """Create or replace a Gcore task; every value must be one the vendor documents."""
+        key = task_key("gcore", task_id, None)
+        check_gcore_seed(status, task_name, progress)
+        now = self._clock()
+        task = GcoreTask(
+            task_id=task_id,
+            status=status,
+            task_name=task_name or "transcription",
+            progress=progress,
+            created=now,
+            completed=now if status in GCORE_FINISHED else None,
+            seq=next(self._seq),
+        )
         with self._lock:
-            self._tasks[key] = status
+            self._tasks[key] = task
         return key
 
-    def task_status(self, key: TaskKey) -> str:
+    def add_modelarts_task(
+        self,
+        dataset_id: str,
+        task_id: str,
+        status: int,
+        *,
+        task_type: str | None = None,
+        task_name: str | None = None,
+        progress: float | None = None,
+    ) -> TaskKey:
+        """Create or replace a ModelArts task; the status is one of the page's integers."""
+        key = task_key("modelarts", task_id, dataset_id)
+        check_modelarts_seed(status, task_type, progress, task_name)
+        now = self._clock()
+        task = ModelArtsTask(
+            dataset_id=dataset_id,
+            task_id=task_id,
+            status=status,
+            task_type=task_type or "auto-label",
+            task_name=task_name,
+            progress=progress,
+            created=now,
+            finished=None if status in (*MODELARTS_RUNNING, MODELARTS_STOPPING) else now,
+            seq=next(self._seq),
+        )
+        if status == MODELARTS_STOPPING:
+            task.stopped_by = time.monotonic() + self.modelarts_stop_delay
+        with self._lock:
+            self._tasks[key] = task
+        return key
+
+    def _current(self, key: TaskKey) -> Task | None:
+        """The task as it is now (a stopping task whose delay has passed is stopped); call under the lock."""
+        task = self._tasks.get(key)
+        if isinstance(task, ModelArtsTask) and task.status == MODELARTS_STOPPING and task.stopped_by is not None:
+            late = time.monotonic() - task.stopped_by
+            if late >= 0:
+                task.status, task.stopped_by = MODELARTS_STOPPED, None
+                task.finished = self._clock() - dt.timedelta(seconds=late)
+        return task
+
+    def task_status(self, key: TaskKey) -> str | int:
         """Current status; KeyError when there is no such task."""
         with self._lock:
-            return self._tasks[key]
+            task = self._current(key)
+            if task is None:
+                raise KeyError(key)
+            return task.status
 
     def cancel_count(self, key: TaskKey) -> int:
         """How many calls changed this task's state (at most one per task, unless it was re-seeded)."""
         with self._lock:
             return self._cancels.get(key, 0)
 
-    def tasks(self) -> list[tuple[TaskKey, str]]:
-        """Snapshot of every task and its status."""
+    def tasks(self) -> list[tuple[TaskKey, Task]]:
+        """Snapshot of every task, copied, in seeding order."""
         with self._lock:
-            return list(self._tasks.items())
+            current = [(key, self._current(key)) for key in list(self._tasks)]
+            return [(key, attrs.evolve(task)) for key, task in current if task is not None]
 
     def set_gcore_feature_disabled(self, disabled: bool) -> None:
-        """Flag the Gcore account so every cancel answers 422."""
+        """Flag the Gcore account so every cancel, get and list answers 422."""
         with self._lock:
             self._gcore_feature_disabled = disabled
 
@@ -179,10 +246,10 @@ class CloudState:
 
     def take_fault(self, target: Target) -> Fault | None:
         """Consume the first queued fault matching this provider call, if any."""
-        assert target.route in ("gcore", "modelarts") and target.task_id is not None
+        assert target.route in ("gcore", "modelarts") and target.operation is not None
         with self._lock:
             for index, (where, fault, left) in enumerate(self._faults):
-                if where.matches(target.route, target.task_id, target.dataset_id):
+                if where.matches(target.route, target.task_id, target.dataset_id, target.operation):
                     left[0] -= 1
                     if left[0] == 0:
                         del self._faults[index]
@@ -199,6 +266,7 @@ class CloudState:
             raw_path=target.raw_path,
             query=target.query,
             route=target.route,
+            operation=target.operation,
             task_id=target.task_id,
             dataset_id=target.dataset_id,
             project_id=target.project_id,
@@ -214,12 +282,12 @@ class CloudState:
             self._log.append(entry)
 
     def answer(self, incoming: Incoming, fault: Fault | None) -> Reply:
-        """Answer a POST to a provider route (by the fault when it answers), and log it."""
+        """Answer a call to a provider operation (by the fault when it answers), and log it."""
         target = incoming.target
-        assert target.route in ("gcore", "modelarts")
+        assert target.route in ("gcore", "modelarts") and target.operation is not None
         changed = False
         if fault is not None and fault.kind != "delay":
-            reply = fault_reply(fault, target.route)
+            reply = fault_reply(fault, target.route, target.operation)
         elif target.route == "gcore":
             reply, changed = self._gcore(target, incoming.headers)
         else:
@@ -233,19 +301,30 @@ class CloudState:
         scheme, _, key = given.partition(" ")
         if scheme.lower() != "apikey" or not hmac.compare_digest(f"apikey {key}".encode(), expected.encode()):
             return gcore_error(401, "Invalid API key: send 'Authorization: apikey <key>'."), False
-        assert target.task_id is not None
-        if not target.task_id:
+        if target.operation == "cancel" and not target.task_id:
             return gcore_error(400, '"task_id" is not specified'), False
-        key_: TaskKey = ("gcore", None, target.task_id)
         with self._lock:
             if self._gcore_feature_disabled:
                 return gcore_error(422, GCORE_FEATURE_DISABLED), False
-            status = self._tasks.get(key_)
-            if status is None:
+            if target.operation == "list":
+                tasks = [t for t in self._tasks.values() if isinstance(t, GcoreTask)]
+                try:
+                    return json_reply(200, gcore_list_body(tasks, target.query)), False
+                except BadQuery:
+                    return gcore_not_found(), False
+            assert target.task_id is not None
+            key_: TaskKey = ("gcore", None, target.task_id)
+            task = self._current(key_)
+            assert task is None or isinstance(task, GcoreTask)
+            if target.operation == "get":
+                if task is None:
+                    return gcore_not_found(), False
+                return json_reply(200, gcore_task_body(task, detail=True)), False
+            if task is None:
                 return gcore_error(404, GCORE_NOT_FOUND), False
-            if status in GCORE_FINISHED:
-                return gcore_error(412, f"Cannot cancel task because it is already in status {status}."), False
-            self._tasks[key_] = "REVOKED"
+            if task.status in GCORE_FINISHED:
+                return gcore_error(412, f"Cannot cancel task because it is already in status {task.status}."), False
+            task.status, task.completed = "REVOKED", self._clock()
             self._cancels[key_] = self._cancels.get(key_, 0) + 1
         return json_reply(202, {"result": GCORE_CANCELLED}), True
 
@@ -256,17 +335,27 @@ class CloudState:
         creds = self.credentials
         if target.project_id != creds.project_id or headers.get("x-project-id", creds.project_id) != creds.project_id:
             return modelarts_error(403, "ModelArts.0203", "No permission on this project."), False
-        assert target.dataset_id is not None and target.task_id is not None
-        key: TaskKey = ("modelarts", target.dataset_id, target.task_id)
+        assert target.dataset_id is not None
+        now = self._clock()
         with self._lock:
-            status = self._tasks.get(key)
-            if status is None:
-                if not any(k[0] == "modelarts" and k[1] == target.dataset_id for k in self._tasks):
-                    return modelarts_error(404, "ModelArts.4352", "Dataset not found."), False
+            keys = [key for key in self._tasks if key[0] == "modelarts" and key[1] == target.dataset_id]
+            dataset = [task for task in map(self._current, keys) if isinstance(task, ModelArtsTask)]
+            if not dataset:
+                return modelarts_error(404, "ModelArts.4352", "Dataset not found."), False
+            if target.operation == "list":
+                try:
+                    return json_reply(200, modelarts_list_body(dataset, target.query, now)), False
+                except BadQuery:  # the vendor's code for a bad parameter; see _listing
+                    return modelarts_error(400, "ModelArts.0104", "Parameter error."), False
+            task = next((t for t in dataset if t.task_id == target.task_id), None)
+            if task is None:
                 return modelarts_error(404, "ModelArts.4353", "Task not found."), False
-            if status in MODELARTS_FINISHED:
+            if target.operation == "get":
+                return json_reply(200, modelarts_detail_body(task, now)), False
+            if task.status not in MODELARTS_RUNNING:
                 return json_reply(204, None), False  # idempotent: see the module docstring
-            self._tasks[key] = "STOPPED"
+            task.status, task.stopped_by = MODELARTS_STOPPING, time.monotonic() + self.modelarts_stop_delay
+            key: TaskKey = ("modelarts", target.dataset_id, task.task_id)
             self._cancels[key] = self._cancels.get(key, 0) + 1
         return json_reply(204, None), True
 
