@@ -168,11 +168,13 @@ class ModelArtsProvider(Provider):
     def listings(
         self, dataset_id: str, statuses: Iterable[int], type_: str | None, task_name: str | None
     ) -> list[tuple[int, Listing]]:
-        """One listing of the dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here)."""
-        page = functools.partial(
-            self._page, dataset_id, frozenset(statuses), UNSET if type_ is None else type_, task_name or UNSET
-        )
-        return [(0, page)]
+        """The dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here); pages count from 0.
+
+        Without a type ModelArts lists auto labeling tasks only, so auto grouping tasks are a second listing.
+        """
+        types: list[str | Unset] = [UNSET, "auto-grouping"] if type_ is None else [type_]
+        name = task_name or UNSET
+        return [(0, functools.partial(self._page, dataset_id, frozenset(statuses), kind, name)) for kind in types]
 
     def _page(
         self, dataset_id: str, statuses: frozenset[int], type_: str | Unset, task_name: str | Unset, number: int
