@@ -347,8 +347,8 @@ GCORE_STATUSES = ["RECEIVED", "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE
 def _seed(fake: aitasks.testing.FakeCloud) -> None:
     for task_id, status in zip(GCORE_IDS, GCORE_STATUSES, strict=True):
         fake.add_gcore_task(task_id, status)
-    for number, status in enumerate([-1, 0, 1, 2, 3, 4, 5, 1]):
-        fake.add_modelarts_task("ds", f"job-{number}", status=status)
+    for number, code in enumerate([-1, 0, 1, 2, 3, 4, 5, 1]):
+        fake.add_modelarts_task("ds", f"job-{number}", status=code)
 
 
 def test_stop_everything_that_is_running_against_the_fake_cloud() -> None:
