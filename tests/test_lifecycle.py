@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import aitasks
+import aitasks.testing
 from aitasks import TaskState
 from aitasks._tasks import poll_waits
 
@@ -194,10 +195,13 @@ class MAPages:
     """ModelArts' list route: `offset` is the page number from 0 (the page says "Start page"), `limit` its size."""
 
     def __init__(self, total: int) -> None:
-        self.total, self.asked = total, []
+        self.total = total
+        self.asked: list[int] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        if request.url.params.get("type") == "auto-grouping":  # none of these tasks is an auto grouping one
+            return httpx.Response(200, json={"tasks": [], "total_count": 0, "exist_running_deploy_task": False})
         self.asked.append(offset)
         ids = range(offset * limit, min((offset + 1) * limit, self.total))
         tasks = [{**MA_TASK, "task_id": f"t{i}", "status": i % 6, "type": 0, "task_name": f"n{i}"} for i in ids]
@@ -334,3 +338,50 @@ def test_tasks_and_wait_timeouts_pickle() -> None:
     clone = pickle.loads(pickle.dumps(aitasks.WaitTimeout(task, 3.0)))
     assert clone.task == task and str(clone) == "gcore:t: still RUNNING (status 'STARTED') after waiting 3 s"
     assert json.dumps(str(clone))
+
+
+GCORE_IDS = [f"aafe70c6-0000-0000-0000-{i:012d}" for i in range(8)]
+GCORE_STATUSES = ["RECEIVED", "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "STARTED"]
+
+
+def _seed(fake: aitasks.testing.FakeCloud) -> None:
+    for task_id, status in zip(GCORE_IDS, GCORE_STATUSES, strict=True):
+        fake.add_gcore_task(task_id, status)
+    for number, code in enumerate([-1, 0, 1, 2, 3, 4, 5, 1]):
+        fake.add_modelarts_task("ds", f"job-{number}", status=code)
+
+
+def test_stop_everything_that_is_running_against_the_fake_cloud() -> None:
+    """List what runs on both clouds, cancel it with wait, and see every task CANCELLED on the fake."""
+    with aitasks.testing.FakeCloud(modelarts_stop_delay=0.05) as fake, fake.client(auth="aksk") as client:
+        _seed(fake)
+        running = [t.ref for t in client.tasks("gcore", active=True)] + [
+            t.ref for t in client.tasks("modelarts:ds", active=True)
+        ]
+        assert sorted(str(r) for r in running) == sorted(
+            [f"gcore:{GCORE_IDS[i]}" for i in (0, 1, 2, 3, 7)] + [f"modelarts:ds/job-{i}" for i in (0, 1, 2, 5, 7)]
+        )  # job-5 is stopping (4): not final, so still listed as active
+        records = list(client.cancel_many(running, concurrency=4, wait=10))
+        assert len(records) == 10 and all(r.ok for r in records)
+        assert {r.result.task.state for r in records if r.result and r.result.task} == {TaskState.CANCELLED}
+        assert not list(client.tasks("gcore", active=True)) and not list(client.tasks("modelarts:ds", active=True))
+        assert [t.status for t in client.tasks("gcore", status="REVOKED")].count("REVOKED") == 6
+        assert fake.task_status("modelarts", "job-2", "ds") == 5
+
+
+def test_async_lifecycle_against_the_fake_cloud() -> None:
+    """The async router lists lazily, gets, and cancels with wait on both clouds."""
+
+    async def main(fake: aitasks.testing.FakeCloud) -> None:
+        async with fake.async_client() as client:
+            active = [t async for t in client.tasks("modelarts:ds", active=True)]
+            assert {t.status for t in active} == {-1, 0, 1, 4}
+            result = await client.cancel("modelarts:ds/job-2", wait=True)
+            assert result.task is not None and result.task.status == 5
+            task = await client.get(f"gcore:{GCORE_IDS[2]}")
+            assert (task.state, task.type) == (TaskState.RUNNING, "transcription")
+            assert (await client.cancel(f"gcore:{GCORE_IDS[2]}", wait=True)).task.state is TaskState.CANCELLED  # type: ignore[union-attr]
+
+    with aitasks.testing.FakeCloud(modelarts_stop_delay=0.05) as fake:
+        _seed(fake)
+        asyncio.run(main(fake))

@@ -138,7 +138,8 @@ class Call(Generic[R]):
 
     def model(self, cls: type[M]) -> M:
         """The parsed body as the documented model, or UnexpectedResponse when it is not one."""
-        if not isinstance(self.parsed, cls):
+        response = self.response
+        if not isinstance(self.parsed, cls) or response is None or response.content.lstrip()[:1] != b"{":
             raise self.error(UnexpectedResponse, "the body is not the documented JSON object")
         return self.parsed
 

@@ -168,22 +168,31 @@ class ModelArtsProvider(Provider):
     def listings(
         self, dataset_id: str, statuses: Iterable[int], type_: str | None, task_name: str | None
     ) -> list[tuple[int, Listing]]:
-        """One listing of the dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here)."""
-        read = functools.partial(self._read_page, dataset_id, frozenset(statuses))
-        kwargs = {"type_": type_ if type_ is not None else UNSET, "task_name": task_name or UNSET}
-        return [(0, functools.partial(self._page, dataset_id, read, kwargs))]
+        """The dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here); pages count from 0.
 
-    def _page(self, dataset_id: str, read: Listing, kwargs: dict[str, str | Unset], number: int) -> Operation[Page]:
-        send = functools.partial(list_tasks.sync_detailed, self.project_id, dataset_id, offset=number, limit=PAGE_SIZE)
+        Without a type ModelArts lists auto labeling tasks only, so auto grouping tasks are a second listing.
+        """
+        types: list[str | Unset] = [UNSET, "auto-grouping"] if type_ is None else [type_]
+        name = task_name or UNSET
+        return [(0, functools.partial(self._page, dataset_id, frozenset(statuses), kind, name)) for kind in types]
+
+    def _page(
+        self, dataset_id: str, statuses: frozenset[int], type_: str | Unset, task_name: str | Unset, number: int
+    ) -> Operation[Page]:
+        # `offset` is the page number, from 0: the page calls it "Start page for pagination display".
+        args = (self.project_id, dataset_id)
+        send = functools.partial(
+            list_tasks.sync_detailed, *args, offset=number, limit=PAGE_SIZE, type_=type_, task_name=task_name
+        )
         asend = functools.partial(
-            list_tasks.asyncio_detailed, self.project_id, dataset_id, offset=number, limit=PAGE_SIZE
+            list_tasks.asyncio_detailed, *args, offset=number, limit=PAGE_SIZE, type_=type_, task_name=task_name
         )
         return Operation(
             "list",
-            lambda c: send(client=_generated(c), **kwargs),
-            lambda c: asend(client=_generated(c), **kwargs),
+            lambda c: send(client=_generated(c)),
+            lambda c: asend(client=_generated(c)),
             answers=frozenset({200}),
-            result=functools.partial(read, number),  # type: ignore[arg-type]
+            result=functools.partial(self._read_page, dataset_id, statuses, number),
         )
 
     def _read_page(self, dataset_id: str, statuses: frozenset[int], number: int, call: Call[Page]) -> Page:
