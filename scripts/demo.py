@@ -2,13 +2,16 @@
 
 It starts FakeCloud on loopback, configures aitasks only through the environment variables a user would set,
 and walks through a Gcore cancel, an AK/SK-signed ModelArts stop, an "already finished" answer, a not-found and
-a retried 503. Each step checks what it shows; any surprise exits 1.
+a retried 503; then the lifecycle on the command line: list what runs on both clouds, cancel all of it with
+--wait, and see each task CANCELLED. Each step checks what it shows; any surprise exits 1.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
 import sys
 import time
 
@@ -33,8 +36,8 @@ def _show(result: aitasks.CancelResult) -> str:
 
 def run(fake: FakeCloud) -> None:
     """The demo's five steps, each printed and checked."""
-    fake.add_gcore_task("video-ai-task-1", status="STARTED")
-    fake.add_gcore_task("video-ai-task-2", status="PENDING")
+    fake.add_gcore_task("3f9c1e2a-0000-4000-8000-000000000001", status="STARTED")
+    fake.add_gcore_task("3f9c1e2a-0000-4000-8000-000000000002", status="PENDING")
     fake.add_modelarts_task("dataset-42", "auto-label-7", status=1)  # 1: running
     env = fake.env()
     env.pop("MODELARTS_TOKEN")  # so ModelArts signs every request with AK/SK (SDK-HMAC-SHA256)
@@ -45,10 +48,11 @@ def run(fake: FakeCloud) -> None:
 
     with aitasks.Client.from_env(timeout=5) as client:
         print("\n1. Cancel a running Gcore task")
-        result = client.cancel("gcore:video-ai-task-1")
+        result = client.cancel("gcore:3f9c1e2a-0000-4000-8000-000000000001")
         print("   " + _show(result))
         _expect(result.outcome is aitasks.Outcome.CANCELLED, "Gcore cancel should be CANCELLED")
-        _expect(fake.task_status("gcore", "video-ai-task-1") == "REVOKED", "the task should now be REVOKED")
+        revoked = fake.task_status("gcore", "3f9c1e2a-0000-4000-8000-000000000001") == "REVOKED"
+        _expect(revoked, "the task should now be REVOKED")
 
         print("\n2. Stop a running ModelArts task, the request signed with AK/SK")
         result = client.cancel("modelarts:dataset-42/auto-label-7")
@@ -61,7 +65,7 @@ def run(fake: FakeCloud) -> None:
         _expect(status in (4, 5), "the task should be stopping or stopped")
 
         print("\n3. Cancel the same Gcore task again")
-        result = client.cancel("gcore:video-ai-task-1")
+        result = client.cancel("gcore:3f9c1e2a-0000-4000-8000-000000000001")
         print("   " + _show(result))
         _expect(result.outcome is aitasks.Outcome.ALREADY_FINISHED, "a second cancel should be ALREADY_FINISHED")
 
@@ -74,12 +78,51 @@ def run(fake: FakeCloud) -> None:
             raise DemoFailed("an unknown task should raise TaskNotFound")
 
         print("\n5. Gcore answers 503 with Retry-After: 1 once; the client waits and retries")
-        fake.fail_next(503, provider="gcore", task_id="video-ai-task-2", retry_after=1)
+        fake.fail_next(503, provider="gcore", task_id="3f9c1e2a-0000-4000-8000-000000000002", retry_after=1)
         started = time.monotonic()
-        result = client.cancel("gcore:video-ai-task-2")
+        result = client.cancel("gcore:3f9c1e2a-0000-4000-8000-000000000002")
         print(f"   {_show(result)}  ({time.monotonic() - started:.1f} s)")
         _expect(result.attempts == 2 and result.outcome is aitasks.Outcome.CANCELLED, "the retry should succeed")
-        _expect(fake.cancel_count("gcore", "video-ai-task-2") == 1, "the task should be cancelled exactly once")
+        once = fake.cancel_count("gcore", "3f9c1e2a-0000-4000-8000-000000000002") == 1
+        _expect(once, "the task should be cancelled exactly once")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `aitasks ARGS` as a user would, with the environment the demo set up; echo what it prints."""
+    print(f"\n   $ aitasks {' '.join(args)}")
+    run = subprocess.run(
+        [sys.executable, "-m", "aitasks", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    for line in (run.stdout + run.stderr).splitlines():
+        print(f"   {line}")
+    return run
+
+
+def lifecycle(fake: FakeCloud) -> None:
+    """Find what runs, stop it all, and confirm it stopped, with the command line on both clouds."""
+    for number, status in enumerate(["RECEIVED", "STARTED", "RETRY", "SUCCESS"]):
+        fake.add_gcore_task(f"7b0d44c1-0000-4000-8000-00000000000{number}", status=status)
+    for number, code in enumerate([-1, 1, 3]):  # queuing, running, succeeded
+        fake.add_modelarts_task("dataset-7", f"job-{number}", status=code)
+
+    print("\n6. Find what is still running on both clouds")
+    for listing in ("gcore", "modelarts:dataset-7"):
+        run = _cli("ls", listing, "--active", "--json")
+        _expect(run.returncode == 0, f"aitasks ls {listing} should exit 0")
+        states = {json.loads(line)["state"] for line in run.stdout.splitlines()}
+        _expect(states <= {"QUEUED", "RUNNING", "STOPPING"}, f"--active should list only running tasks: {states}")
+
+    print("\n7. Cancel everything that runs, and wait until each task has really stopped")
+    for listing in ("gcore", "modelarts:dataset-7"):
+        run = _cli("cancel", "--all", listing, "--yes", "--wait", "--json")
+        records = [json.loads(line) for line in run.stdout.splitlines()]
+        _expect(run.returncode == 0 and records, f"cancel --all {listing} should cancel something and exit 0")
+        _expect({r["state"] for r in records} == {"CANCELLED"}, f"every task should end CANCELLED: {records}")
+
+    print("\n8. Nothing is left running")
+    for listing in ("gcore", "modelarts:dataset-7"):
+        run = _cli("ls", listing, "--active", "--json")
+        _expect(run.returncode == 0 and not run.stdout.strip(), f"nothing should be active on {listing}")
 
 
 def main() -> int:
@@ -88,8 +131,9 @@ def main() -> int:
     logging.getLogger("stamina").setLevel(logging.ERROR)
     print(f"aitasks {aitasks.__version__} demo\n")
     try:
-        with FakeCloud() as fake:
+        with FakeCloud(modelarts_stop_delay=1.0) as fake:
             run(fake)
+            lifecycle(fake)
     except (DemoFailed, aitasks.AITasksError) as exc:
         print(f"\ndemo FAILED: {exc}", file=sys.stderr)
         return 1
