@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
-from . import _retry
+from . import _retry, _transport
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
 from ._refs import TaskRef
 from ._results import CancelResult, Outcome
@@ -373,7 +373,7 @@ class _ClientBase:
             raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
         timeout_, retries = _timeout(timeout), _max_retries(max_retries)  # checked before a client is opened
         owns = http_client is None
-        http = http_client or cls(headers={"User-Agent": _USER_AGENT}, follow_redirects=False, verify=_verify())
+        http = http_client or _transport.owned_client(cls, headers={"User-Agent": _USER_AGENT}, verify=_verify())
         self._core = _Core(provider, timeout=timeout_, max_retries=retries, http=http, owns_http=owns)
 
     def _finish(self, exc: _Retry, call: _Call) -> AITasksError:
