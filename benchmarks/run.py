@@ -106,6 +106,7 @@ class Report:
     machine: dict[str, str] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
     targets: list[tuple[str, str, bool]] = field(default_factory=list)
+    readme: list[str] = field(default_factory=list)  # tables for README.md's bench block, after the sequential one
 
     def target(self, line: str, measured: str, ok: bool) -> None:
         self.targets.append((line, measured, ok))
@@ -376,6 +377,13 @@ def run_tls(settings: Settings, report: Report) -> dict[tuple[str, int, int], be
         + "\n\n"
         + bench_tls.server_ceiling(results)
     )
+    c, rtt = settings.tls_grid[0]
+    headline = {key: run for key, run in results.items() if key[1:] == (c, rtt)}
+    if headline:
+        report.readme.append(
+            f"### Bulk over TLS, concurrency {c}, RTT {rtt} ms\n\n"
+            + table(bench_tls.HEADER[2:], [row[2:] for row in bench_tls.table_rows(headline)])
+        )
     return results
 
 
@@ -545,6 +553,7 @@ def update_readme(report: Report, readme: Path) -> bool:
         f"httpx {report.machine.get('httpx', '?')} (every table: [benchmarks/RESULTS.md](benchmarks/RESULTS.md)):\n\n"
         + table(["target", "measured", "result"], [[t, m, "PASS" if ok else "MISS"] for t, m, ok in report.targets])
         + ("\n\n" + sequential.replace("## ", "### ", 1) if sequential else "")
+        + "".join("\n\n" + extra for extra in report.readme)
         + f"\n{README_END}"
     )
     head, rest = text.split(README_START, 1)

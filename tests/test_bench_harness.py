@@ -135,6 +135,7 @@ def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
     report.target("sequential Gcore cancel >= 0.90x raw httpx", "0.925x", True)
     report.target("`import aitasks` <= 1.30x `import httpx`", "1.5x", False)
     report.sections.append("## Sequential cancels over loopback keep-alive\n\n| contender |\n|---|\n| raw |")
+    report.readme.append("### Bulk over TLS, concurrency 50, RTT 20 ms\n\n| contender |\n|---|\n| aitasks |")
     readme = tmp_path / "README.md"
     readme.write_text("before\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n", encoding="utf-8")
     assert run.update_readme(report, readme)  # type: ignore[attr-defined]
@@ -145,6 +146,9 @@ def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
     assert "| sequential Gcore cancel >= 0.90x raw httpx | 0.925x | PASS |" in text
     assert "| `import aitasks` <= 1.30x `import httpx` | 1.5x | MISS |" in text
     assert "### Sequential cancels over loopback keep-alive" in text
+    assert (
+        text.index("### Sequential") < text.index("### Bulk over TLS, concurrency 50, RTT 20 ms") < text.index("after")
+    )
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n", encoding="utf-8")
     assert not run.update_readme(report, unmarked)  # type: ignore[attr-defined]
