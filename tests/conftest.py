@@ -235,7 +235,7 @@ def _gcore(is_async: bool, transport: str = "httpx") -> Target:
         path="/streaming/ai/tasks/task-1/cancel",
         success=json_reply(202, '{"result": "Task has been cancelled successfully."}', **{"X-Request-Id": "req-1"}),
         documented={
-            400: (aitasks.BadRequest, err(400, "Queue limit reached (100), try later.")),
+            400: (aitasks.BadRequest, err(400, '"task_id" is not specified')),
             404: (aitasks.TaskNotFound, err(404, "Task not found")),
             412: (aitasks.TaskAlreadyFinished, err(412, "Cannot cancel task because it is already in status REVOKED.")),
             422: (aitasks.FeatureDisabled, err(422, "Feature is disabled. Contact support to enable.")),

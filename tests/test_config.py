@@ -96,11 +96,50 @@ def test_invalid_urls_are_refused(bad: str) -> None:
         aitasks.Gcore("k-123456", base_url=bad)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"timeout": 0}, "timeout"), ({"max_retries": -1}, "max_retries")])
+@pytest.mark.parametrize("bad", ["key ", " key-123456", "key-123456\t", "\u00a0key-123456"])
+def test_secrets_with_surrounding_whitespace_are_refused_before_io(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    """GCORE_API_KEY="key " is refused naming the variable and the whitespace, never the value."""
+    monkeypatch.setenv("GCORE_API_KEY", bad)
+    with pytest.raises(ConfigurationError) as info:
+        aitasks.Gcore()
+    text = str(info.value)
+    assert "GCORE_API_KEY" in text and "whitespace" in text and "key" not in text.replace("GCORE_API_KEY", "")
+    monkeypatch.setenv("MODELARTS_TOKEN", bad)
+    with pytest.raises(ConfigurationError, match=r"MODELARTS_TOKEN.*whitespace"):
+        aitasks.ModelArts(endpoint="https://m.example", project_id="p")
+    with pytest.raises(ConfigurationError, match=r"secret_key= argument.*whitespace"):
+        aitasks.ModelArts(endpoint="https://m.example", project_id="p", access_key="AK-1234", secret_key=bad)
+
+
+@pytest.mark.parametrize("bad", ["http://host/?", "http://host/#", "http://host?", "https://host/base#x", "host/?"])
+def test_base_urls_with_any_query_or_fragment_are_refused(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    """Even an empty query or fragment would misroute every call: refused, naming the variable."""
+    monkeypatch.setenv("GCORE_BASE_URL", bad)
+    with pytest.raises(ConfigurationError, match="GCORE_BASE_URL must not carry a query or fragment"):
+        aitasks.Gcore("k-123456")
+    with pytest.raises(ConfigurationError, match="endpoint= argument must not carry a query or fragment"):
+        aitasks.ModelArts(endpoint=bad, project_id="p", token="t-123456")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"timeout": 1e10}, "at most 86400 seconds"),
+        ({"timeout": 86_400.5}, "one day"),
+        ({"timeout": float("inf")}, "finite"),
+    ],
+)
 def test_invalid_numbers_are_refused(kwargs: dict[str, float], match: str) -> None:
-    """A zero timeout or negative retry count is a ValueError at construction."""
+    """A zero or over-a-day timeout, or a negative retry count, is a ValueError at construction."""
     with pytest.raises(ValueError, match=match):
         aitasks.Gcore("k-123456", **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_timeout_of_exactly_one_day_is_accepted() -> None:
+    """One day is the largest deadline an attempt may have."""
+    assert aitasks.Gcore("k-123456", timeout=86_400)._core.seconds == 86_400.0
 
 
 def test_timeout_defaults() -> None:

@@ -75,11 +75,11 @@ def test_lone_surrogates_never_reach_messages(target: object, server: ScriptedSe
 
 
 def test_a_response_that_cannot_be_read_counts_every_attempt(scripted: ScriptedServer) -> None:
-    """A 503, then a body whose gzip encoding is broken: a TransportError that says two attempts were made."""
+    """A 503, then a body whose gzip encoding is broken: an UnexpectedResponse that says two attempts were made."""
     scripted.script(Reply(503, b""), Reply(202, b"not gzip at all", {"Content-Encoding": "gzip"}))
-    with pytest.raises(aitasks.TransportError) as info:
+    with pytest.raises(aitasks.UnexpectedResponse, match="does not decompress") as info:
         GCORE.cancel(scripted.url)
-    assert info.value.attempts == 2 and len(scripted.requests) == 2
+    assert info.value.attempts == 2 and len(scripted.requests) == 2 and info.value.status_code == 202
 
 
 @pytest.mark.parametrize(

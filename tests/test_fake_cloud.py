@@ -13,8 +13,8 @@ from urllib.parse import quote
 import anyio
 import httpx
 import pytest
+import stamina
 
-from aitasks import _retry
 from aitasks._auth import AKSKAuth
 from aitasks.testing import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, FakeCloud
 
@@ -445,9 +445,46 @@ def test_bad_seeding_requests_answer_400_with_a_message(http: httpx.Client, body
 
 
 def test_control_endpoints_reject_other_methods(http: httpx.Client) -> None:
-    """DELETE on /_fake/tasks and GET on /_fake/faults answer 405."""
-    assert http.delete("/_fake/tasks").status_code == 405
-    assert http.get("/_fake/faults").status_code == 405
+    """DELETE on /_fake/tasks and PUT on /_fake/faults answer 405 naming what is allowed."""
+    response = http.delete("/_fake/tasks")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    response = http.put("/_fake/faults")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST, DELETE"
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "key"),
+    [
+        ("/_fake/tasks", {"provider": "gcore", "task_id": "t", "state": "PENDING"}, "state"),
+        ("/_fake/tasks", {"provider": "gcore", "task_id": "t", "dataset": "d"}, "dataset"),
+        ("/_fake/faults", {"kind": "respond", "status": 503, "retry-after": 1}, "retry-after"),
+        ("/_fake/faults", {"kind": "delay", "delay": 1, "time": 2}, "time"),
+    ],
+)
+def test_control_api_rejects_unknown_keys_naming_them(
+    fake_cloud: FakeCloud, http: httpx.Client, path: str, payload: dict[str, object], key: str
+) -> None:
+    """A misspelt key is a 400 that names it, and nothing is seeded or queued."""
+    response = http.post(path, json=payload)
+    assert response.status_code == 400
+    assert repr(key) in response.json()["error"]
+    assert fake_cloud.pending_faults == 0
+    assert http.get("/_fake/tasks").json()["tasks"] == []
+
+
+def test_faults_can_be_listed_and_cleared(fake_cloud: FakeCloud, http: httpx.Client) -> None:
+    """GET /_fake/faults lists queued faults in the order they fire; DELETE clears them."""
+    assert http.get("/_fake/faults").json() == {"faults": []}
+    http.post("/_fake/faults", json={"kind": "respond", "status": 503, "times": 2, "provider": "gcore"})
+    http.post("/_fake/faults", json={"kind": "close", "task_id": "t9"})
+    listed = http.get("/_fake/faults").json()["faults"]
+    assert [(f["kind"], f["status"], f["left"], f["provider"], f["task_id"]) for f in listed] == [
+        ("respond", 503, 2, "gcore", None),
+        ("close", None, 1, None, "t9"),
+    ]
+    assert http.delete("/_fake/faults").json() == {"cleared": 3}
+    assert http.get("/_fake/faults").json() == {"faults": []}
+    assert fake_cloud.pending_faults == 0
 
 
 def test_python_seeding_rejects_unknown_statuses_and_bad_ids(fake_cloud: FakeCloud) -> None:
@@ -630,7 +667,7 @@ async def test_usable_from_async_tests(fake_cloud: FakeCloud) -> None:
 
 def test_fixture_turns_backoff_off(fake_cloud: FakeCloud) -> None:
     """While the fake_cloud fixture is active, the library's retries do not wait."""
-    assert _retry.waits()["wait_max"] == 0.0
+    assert stamina.is_testing()
 
 
 def test_fake_cloud_env_fixture_sets_the_environment(fake_cloud_env: FakeCloud) -> None:

@@ -8,6 +8,7 @@ import sys
 import aitasks
 
 EXPECTED = [
+    "MAX_BODY_BYTES",  # ruff's isort-style order (RUF022): constants, then classes and functions
     "AITasksError",
     "APIError",
     "AsyncClient",
@@ -25,6 +26,7 @@ EXPECTED = [
     "ModelArts",
     "Outcome",
     "PermissionDenied",
+    "QueueLimitReached",
     "RateLimited",
     "ServerError",
     "TaskAlreadyFinished",

@@ -69,6 +69,17 @@ def test_signature_matches_huaweicloudsdkcore(
     assert request.headers["Authorization"] == _oracle(request, ak, sk)
 
 
+def test_the_production_clock_path_signs_what_the_oracle_signs() -> None:
+    """With the default clock (no injected time), X-Sdk-Date is now in UTC and the signature is the SDK's."""
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    request = httpx.Request("POST", "https://modelarts.eu-de.otc.t-systems.com/v2/p/datasets/d/tasks/t/stop")
+    AKSKAuth("AK-1234", "SK-123456789", "p").sign(request)
+    after = dt.datetime.now(dt.timezone.utc)
+    sent = dt.datetime.strptime(request.headers["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    assert before <= sent <= after
+    assert request.headers["Authorization"] == _oracle(request, "AK-1234", "SK-123456789")
+
+
 def test_signature_on_a_non_default_port_signs_the_host_header_with_port() -> None:
     """The Host header (with its port) is signed, as the SDK signs the Host it sends."""
     request = httpx.Request("POST", "http://127.0.0.1:8123/v2/p/datasets/d%2Fx/tasks/t%20y/stop")

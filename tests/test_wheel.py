@@ -53,3 +53,22 @@ def test_wheel_installs_and_imports_all_packages(tmp_path: Path) -> None:
     )
     out = subprocess.run([str(python), "-c", code, purelib], check=True, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == __import__("aitasks").__version__
+
+
+def test_every_runtime_dependency_is_imported() -> None:
+    """A runtime dependency that nothing in src/ or generated/ imports is dead weight for every user."""
+    import ast
+    import importlib.metadata
+    import re
+
+    declared = [spec for spec in importlib.metadata.requires("aitasks") or [] if "extra ==" not in spec]
+    names = {re.split(r"[<>=;\[ ]", spec, maxsplit=1)[0].lower().replace("-", "_") for spec in declared}
+    imported: set[str] = set()
+    for path in [*ROOT.joinpath("src").rglob("*.py"), *ROOT.joinpath("generated").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0].lower() for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0].lower())
+    assert names - imported == set(), f"declared but never imported: {sorted(names - imported)}"
+    assert "python_dateutil" not in names and "dateutil" not in imported

@@ -17,6 +17,7 @@ from ._errors import (
     FeatureDisabled,
     InvalidTaskRef,
     PermissionDenied,
+    QueueLimitReached,
     RateLimited,
     ServerError,
     TaskAlreadyFinished,
@@ -31,10 +32,12 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._wire import MAX_BODY_BYTES
     from .providers.gcore import AsyncGcore, Gcore
     from .providers.modelarts import AsyncModelArts, ModelArts
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "AITasksError",
     "APIError",
     "AsyncClient",
@@ -52,6 +55,7 @@ __all__ = [
     "ModelArts",
     "Outcome",
     "PermissionDenied",
+    "QueueLimitReached",
     "RateLimited",
     "ServerError",
     "TaskAlreadyFinished",
@@ -70,6 +74,7 @@ _LAZY = {
     "Gcore": ".providers.gcore",
     "AsyncModelArts": ".providers.modelarts",
     "ModelArts": ".providers.modelarts",
+    "MAX_BODY_BYTES": "._wire",
 }
 
 

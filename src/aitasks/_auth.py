@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Generator
 
 import httpx
@@ -58,22 +57,10 @@ class AKSKAuth(httpx.Auth):
         self._project_id = project_id
         self._security_token = security_token
         self._clock = clock
-        self._date_cache: tuple[int, str] = (-1, "")
-
-    def _sdk_date(self) -> str:
-        if self._clock is not _utcnow:
-            return self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
-        # The default clock: the same text, formatted once per second rather than once per request.
-        now = int(time.time())
-        second, text = self._date_cache
-        if second != now:
-            text = time.strftime(_signing.DATE_FORMAT, time.gmtime(now))
-            self._date_cache = (now, text)
-        return text
 
     def sign(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""
-        sdk_date = self._sdk_date()
+        sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
         headers = request.headers
         headers["X-Sdk-Date"] = sdk_date
         headers["X-Project-Id"] = self._project_id

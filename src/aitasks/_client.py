@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
 from ._core import AsyncProviderClient, SyncProviderClient
 from ._errors import AITasksError, ConfigurationError
@@ -106,9 +107,11 @@ class Client:
         result: CancelResult = client.cancel(task, strict=strict)
         return result
 
-    def _one(self, index: int, raw: object, strict: bool) -> BulkResult:
+    def _one(self, index: int, raw: object, strict: bool, gate: SyncGate) -> BulkResult:
         try:
-            return BulkResult(index, _label(raw), result=self.cancel(raw, strict=strict))  # type: ignore[arg-type]
+            client, task = self._router.route(raw)  # type: ignore[arg-type]
+            result: CancelResult = client._run(client._core.provider.cancel(task, strict), gate)
+            return BulkResult(index, _label(raw), result=result)
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
 
@@ -117,12 +120,15 @@ class Client:
     ) -> Iterator[BulkResult]:
         """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead.
 
+        While a provider signals overload (429, 503, Gcore's queue limit) fewer attempts run at once (see
+        `aitasks._adaptive`), and more again as calls succeed, up to `concurrency`.
         To stop early, make `refs` stop yielding: the calls already submitted still finish and are yielded.
         If reading `refs` raises, the submitted calls are yielded first, then the error is raised.
         """
         _check_concurrency(concurrency)
         source = enumerate(refs)
         window = 2 * concurrency
+        gate = SyncGate(concurrency)
         unreadable: Exception | None = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aitasks") as pool:
             pending: set[concurrent.futures.Future[BulkResult]] = set()
@@ -137,7 +143,7 @@ class Client:
                         if item is None:
                             exhausted = True
                         else:
-                            pending.add(pool.submit(self._one, item[0], item[1], strict))
+                            pending.add(pool.submit(self._one, item[0], item[1], strict, gate))
                     if not pending:
                         if unreadable is not None:
                             raise unreadable
@@ -182,9 +188,11 @@ class AsyncClient:
         result: CancelResult = await client.cancel(task, strict=strict)
         return result
 
-    async def _one(self, index: int, raw: object, strict: bool) -> BulkResult:
+    async def _one(self, index: int, raw: object, strict: bool, gate: AsyncGate) -> BulkResult:
         try:
-            return BulkResult(index, _label(raw), result=await self.cancel(raw, strict=strict))  # type: ignore[arg-type]
+            client, task = self._router.route(raw)  # type: ignore[arg-type]
+            result: CancelResult = await client._run(client._core.provider.cancel(task, strict), gate)
+            return BulkResult(index, _label(raw), result=result)
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
 
@@ -200,7 +208,9 @@ class AsyncClient:
         At most `concurrency` calls run at once and at most `concurrency` finished results wait to be taken, so
         no more than 2 x concurrency refs are read ahead of what was yielded: memory stays constant however many
         refs there are, and a call slot is free again as soon as its call ends (a slow consumer only holds back
-        reading). To stop early, make `refs` stop yielding: the calls in flight still finish and are yielded.
+        reading). While a provider signals overload (429, 503, Gcore's queue limit) fewer attempts run at once
+        (see `aitasks._adaptive`), and more again as calls succeed, up to `concurrency`.
+        To stop early, make `refs` stop yielding: the calls in flight still finish and are yielded.
         If reading `refs` raises, the calls in flight are yielded first, then the error is raised.
         """
         _check_concurrency(concurrency)
@@ -210,6 +220,7 @@ class AsyncClient:
         # Results, and each worker itself once it has stopped; never more than 2 x concurrency results.
         finished: asyncio.Queue[BulkResult | asyncio.Future[None]] = asyncio.Queue()
         unreadable: list[Exception] = []  # what reading refs raised, if it did
+        gate = AsyncGate(concurrency)
 
         async def worker() -> None:
             while True:
@@ -222,7 +233,7 @@ class AsyncClient:
                         item = None
                 if item is None:
                     return
-                finished.put_nowait(await self._one(item[0], item[1], strict))
+                finished.put_nowait(await self._one(item[0], item[1], strict, gate))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         for task in workers:

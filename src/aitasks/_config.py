@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import httpx
 
 from ._errors import ConfigurationError
 
-__all__ = ["check_project_id", "check_secret", "check_url", "from_env"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "MAX_TIMEOUT",
+    "check_max_retries",
+    "check_project_id",
+    "check_secret",
+    "check_timeout",
+    "check_url",
+    "from_env",
+    "verify_context",
+]
 
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+MAX_TIMEOUT = 86_400.0  # one day: a longer attempt deadline is a mistake (seconds taken for milliseconds, ...)
 
 
 def from_env(value: str | None, argument: str, *names: str) -> tuple[str | None, str]:
@@ -30,6 +46,8 @@ def check_secret(value: str, source: str) -> str:
     """Reject credentials that cannot be a header value (CR, LF, other control characters); never echo them."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{source} is empty")
+    if value != value.strip():
+        raise ConfigurationError(f"{source} has leading or trailing whitespace; check how it was set")
     if any(unicodedata.category(c) == "Cc" for c in value):
         raise ConfigurationError(f"{source} contains a control character (CR, LF, ...); check how it was set")
     try:
@@ -42,6 +60,8 @@ def check_secret(value: str, source: str) -> str:
 def check_url(value: str, source: str) -> str:
     """An http(s) base URL without query or fragment; a bare host name gets https://."""
     text = value.strip()
+    if "?" in text or "#" in text:  # even an empty query or fragment would be sent (or cut) with every path
+        raise ConfigurationError(f"{source} must not carry a query or fragment ('?' or '#')")
     if "://" not in text:
         text = "https://" + text
     try:
@@ -62,3 +82,32 @@ def check_project_id(value: str, source: str) -> str:
     if not isinstance(value, str) or not _PROJECT_ID.fullmatch(value):
         raise ConfigurationError(f"{source} must be 1-128 letters, digits, '-' or '_'")
     return value
+
+
+def check_timeout(value: float) -> float:
+    """Seconds per attempt: positive, finite and at most a day."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value!r}")
+    if value > MAX_TIMEOUT:
+        raise ValueError(f"timeout must be at most {MAX_TIMEOUT:g} seconds (one day), got {value!r}")
+    return float(value)
+
+
+def check_max_retries(value: int) -> int:
+    """A whole number of retries after the first attempt."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def verify_context() -> ssl.SSLContext:
+    """What httpx builds for verify=True, built once per process (loading the CA bundle takes ~20 ms).
+
+    Keyed on the two variables httpx reads, so a changed SSL_CERT_FILE or SSL_CERT_DIR still takes effect.
+    """
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()

@@ -1,57 +1,53 @@
-"""What both providers and both I/O styles share: one request path, one reading of answers, one retry loop."""
+"""One request path for every operation of both providers: send, read within bounds, settle, retry."""
 
 from __future__ import annotations
 
 import abc
-import functools
-import json
+import asyncio
 import logging
-import math
-import os
-import re
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+import attrs
 import httpx
 
-from . import _retry, _transport
+from . import _retry, _status, _transport
+from ._adaptive import AsyncGate, Signal, SyncGate
+from ._config import check_max_retries, check_timeout, verify_context
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
 from ._refs import TaskRef
-from ._results import CancelResult, Outcome
-from ._status import RETRYABLE_STATUSES, error_class
+from ._results import CancelResult
+from ._text import Redactor, body_fields, bounded
 from ._version import __version__
+from ._wire import AsyncExchange, AsyncSender, BodyRefused, Parsed, Sender, SyncExchange, within
 
 if TYPE_CHECKING:
-    import ssl
+    from typing_extensions import Self
 
-__all__ = ["AsyncProviderClient", "Provider", "Redactor", "SyncProviderClient"]
+__all__ = ["AsyncProviderClient", "Call", "Operation", "Provider", "SyncProviderClient"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
+# A library leaves logging to the application: stamina's retry WARNINGs reach its handlers, never bare stderr.
+logging.getLogger("stamina").addHandler(logging.NullHandler())
 
-MAX_MESSAGE = 300  # characters of provider text kept on results and errors
-_JSON_SCAN_LIMIT = 1 << 20  # bodies larger than this are not parsed for a message
-_CONNECT_TIMEOUT = 5.0
-_USER_AGENT = f"aitasks/{__version__}"
-_WHITESPACE = re.compile(r"\s+")
-# C0 controls, DEL, C1 controls and characters beyond the BMP, i.e. [^\x20-\x7e\u00a0-\uffff] written as ranges:
-# the negated form compiles to a 64K-entry table, ~5 ms at the first client construction.
-# Control characters, lone surrogates (from JSON escapes; they cannot be encoded) and astral-plane characters.
-_NON_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\U00010000-\U0010ffff]")
-_SNIPPET_SCAN = 1 << 16  # bytes of a non-JSON body decoded (and redacted) before it is cut to MAX_MESSAGE
-_CLEAN_CACHED_UP_TO = 512  # characters; providers repeat the same short messages, longer texts are not kept
+_HEADERS = {"User-Agent": f"aitasks/{__version__}"}
+# What a generated parser raises on a body it cannot read (a non-IANA status such as 520 is a ValueError).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError)
+# The request may have reached the provider when these end an attempt (as may a 5xx answer).
+_MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
+_DEADLINE = (TimeoutError, asyncio.TimeoutError)  # the attempt's own deadline (they differ on Python 3.10)
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Provider(abc.ABC):
-    """What differs between clouds: refs, credentials, the generated call, and where messages live."""
+    """What differs between clouds: refs, credentials, the meaning of their own statuses, where messages live."""
 
     name: ClassVar[str]
-    success_status: ClassVar[int]
-    success_is_json: ClassVar[bool]
-    finished_status: ClassVar[int | None] = None
-
+    errors: ClassVar[Mapping[int, type[APIError]]] = {}  # statuses only this provider gives a meaning
+    queue_limit: ClassVar[tuple[int, str] | None] = None  # (status, message prefix) of an overload in disguise
     base_url: str
     auth: httpx.Auth
     redact: Redactor
@@ -61,331 +57,156 @@ class Provider(abc.ABC):
         """Validate and normalise a ref for this provider."""
 
     @abc.abstractmethod
-    def send(self, ref: TaskRef, client: Any) -> object:
-        """Call the generated `sync_detailed` function and return its `parsed` value."""
-
-    @abc.abstractmethod
-    async def asend(self, ref: TaskRef, client: Any) -> object:
-        """Call the generated `asyncio_detailed` function and return its `parsed` value."""
-
-    @abc.abstractmethod
     def fields(self, parsed: object) -> tuple[str | None, str | None]:
         """(error_code, message) from a generated model, when it holds them."""
 
-
-class Redactor:
-    """Removes credentials a server might echo back; its repr shows none of them."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, *values: str | None) -> None:
-        # Values too short to be real keys would also match ordinary words.
-        self._values = tuple(v for v in values if v and len(v) >= 6)
-
-    def __call__(self, text: str) -> str:
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, "***")
-        return text
-
-    def __repr__(self) -> str:
-        return f"Redactor({len(self._values)} values hidden)"
+    @abc.abstractmethod
+    def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
+        """The stop call for one task."""
 
 
-class _Retry(Exception):
-    """Internal: an attempt failed in a way worth repeating; carries the error to raise if none succeeds."""
+@attrs.frozen
+class Operation(Generic[R]):
+    """One generated call with its arguments bound: how it is sent, which statuses answer it, what it returns."""
 
-    def __init__(self, error: AITasksError, delay: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.delay = delay
-
-
-def _backoff_hook(exc: Exception) -> bool | float:
-    """stamina hook: retry only our own retryable failures, waiting what the server asked for if it did."""
-    if isinstance(exc, _Retry):
-        return True if exc.delay is None else exc.delay
-    return False
+    name: str
+    send: Callable[[Sender], Parsed]  # the generated `sync_detailed`, given our exchange as its client
+    asend: Callable[[AsyncSender], Awaitable[Parsed]]  # the generated `asyncio_detailed`
+    answers: frozenset[int]  # statuses `result` turns into a value; every other status is an error
+    result: Callable[[Call[R]], R]
+    repeatable: bool = True  # safe to send again when an earlier attempt may have been applied
 
 
-def _normalise(text: str) -> str:
-    return _normalise_cached(text) if len(text) <= _CLEAN_CACHED_UP_TO else _normalise_text(text)
+class Call(Generic[R]):
+    """One operation on one provider: the attempts so far and the answer of the latest."""
 
+    __slots__ = ("attempts", "core", "maybe_applied", "op", "parse_failed", "parsed", "response", "wait")
 
-def _normalise_text(text: str) -> str:
-    return _WHITESPACE.sub(" ", _NON_PRINTABLE.sub("", text)).strip()
-
-
-_normalise_cached = functools.lru_cache(maxsize=256)(_normalise_text)
-
-
-def _bounded(text: str, redact: Redactor) -> str:
-    """Provider text made safe to show: printable, credentials redacted (before any cut), at most MAX_MESSAGE long."""
-    text = redact(_normalise(text))
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-def _body_fields(response: httpx.Response) -> tuple[str | None, str | None]:
-    """(error_code, message) from any body: a JSON object's usual fields, else a bounded snippet of text."""
-    content = response.content
-    if not content.strip():
-        return None, None
-    if len(content) <= _JSON_SCAN_LIMIT and content.lstrip()[:1] == b"{":
-        try:
-            data = json.loads(content)
-        except (ValueError, RecursionError):
-            data = None
-        if isinstance(data, dict):
-            code = data.get("error_code", data.get("code"))
-            for key in ("error_msg", "error_message", "error", "message", "detail", "result"):
-                if isinstance(data.get(key), str):
-                    return (code if isinstance(code, str) else None), data[key]
-    return None, content[:_SNIPPET_SCAN].decode("utf-8", errors="replace")
-
-
-class _Call:
-    """One cancel of one ref: the facts every attempt needs, and the outcome logic they share."""
-
-    __slots__ = ("attempts", "core", "maybe_applied", "ref", "strict")
-
-    def __init__(self, core: _Core, ref: TaskRef, strict: bool) -> None:
-        self.core = core
-        self.ref = ref
-        self.strict = strict
+    def __init__(self, core: _Core, op: Operation[R]) -> None:
+        self.core, self.op = core, op
         self.attempts = 0
-        # Set once an attempt may have cancelled the task without us seeing the answer (the request went out,
-        # then a read timeout, a dropped connection or a 5xx): a later "already finished" may be our own doing.
+        # Set once an attempt may have been applied without our seeing the answer (a read error, a 5xx).
         self.maybe_applied = False
+        self.wait: bool | float = False  # what the retry hook answers for the error just raised
+        self.response: httpx.Response | None = None
+        self.parsed: object = None
+        self.parse_failed = False
 
-    def transport_error(self, exc: httpx.HTTPError) -> _Retry | AITasksError:
-        """Map an httpx exception; connection failures and timeouts are retried."""
-        name, redact = self.core.provider.name, self.core.provider.redact
-        if isinstance(exc, (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)):
-            self.maybe_applied = True
-        if isinstance(exc, httpx.TimeoutException):
-            return _Retry(Timeout(f"{name}: timed out ({type(exc).__name__})", provider=name))
-        if isinstance(exc, httpx.TransportError):
-            detail = _bounded(str(exc), redact) or "connection failed"
-            return _Retry(TransportError(f"{name}: {type(exc).__name__}: {detail}", provider=name))
-        detail = _bounded(str(exc), redact)
-        text = f"{name}: the response could not be read: {detail}"
-        return TransportError(text, provider=name, attempts=self.attempts)
+    @property
+    def status(self) -> int:
+        assert self.response is not None
+        return self.response.status_code
 
-    def outcome(self, response: httpx.Response, parsed: object, parse_failed: bool) -> CancelResult:
-        """Turn one HTTP answer into a result, or raise the matching error (wrapped in _Retry if retryable)."""
-        provider = self.core.provider
-        status = response.status_code
-        request_id = response.headers.get("X-Request-Id")
-        error_code, message = (None, None) if parse_failed else provider.fields(parsed)
-        if status == provider.success_status:
-            if provider.success_is_json and (parse_failed or response.content.lstrip()[:1] != b"{"):
-                _, snippet = _body_fields(response)
-                detail = f"success status but the body is not a JSON object: {snippet}"
-                raise self._error(UnexpectedResponse, status, None, detail, request_id)
-            return self._result(Outcome.CANCELLED, status, message, request_id)
-        if status == provider.finished_status and self.maybe_applied:
-            return self._result(Outcome.CANCELLED, status, message, request_id)
-        if status == provider.finished_status and not self.strict:
-            return self._result(Outcome.ALREADY_FINISHED, status, message, request_id)
-        if message is None:
-            error_code, message = _body_fields(response)
-        error = self._error(error_class(provider.name, status), status, error_code, message, request_id)
-        if status in RETRYABLE_STATUSES:
-            self.maybe_applied = self.maybe_applied or status >= 500
-            raise _Retry(error, _retry.retry_after(response))
-        raise error
+    def message(self) -> str | None:
+        """The provider's message in the documented body, made safe to show."""
+        return self.fields(fallback=False)[1]
 
-    def _result(self, outcome: Outcome, status: int, message: str | None, request_id: str | None) -> CancelResult:
-        redact = self.core.provider.redact
-        text = _bounded(message, redact) if isinstance(message, str) else None
-        request = _bounded(request_id, redact) if request_id else None
-        return CancelResult(self.ref, outcome, status, text, request, self.attempts)
+    def fields(self, fallback: bool = True) -> tuple[str | None, str | None]:
+        """(error_code, message) from the documented body, else (with `fallback`) from whatever the body holds."""
+        provider, response = self.core.provider, self.response
+        code, message = (None, None) if self.parse_failed else provider.fields(self.parsed)
+        if message is None and fallback and response is not None:
+            code, message = body_fields(response.content)
+        return bounded(code, provider.redact), bounded(message, provider.redact)
 
-    def _error(
-        self, cls: type[APIError], status: int, code: str | None, message: str | None, request_id: str | None
-    ) -> APIError:
-        redact = self.core.provider.redact
+    def request_id(self) -> str | None:
+        value = self.response.headers.get("X-Request-Id") if self.response is not None else None
+        return bounded(value, self.core.provider.redact)
+
+    def error(self, cls: type[APIError] | None = None, detail: str | None = None) -> APIError:
+        """The error for this answer: by default the class the status maps to, with the provider's message."""
+        code, message = self.fields()
+        if cls is None:
+            p = self.core.provider
+            cls = _status.error_class(self.status, message, p.errors, p.queue_limit)
+        if detail is not None:
+            message = bounded(f"{detail}: {message}" if message else detail, self.core.provider.redact)
         return cls(
-            _bounded(message, redact) if isinstance(message, str) else None,
+            message,
             provider=self.core.provider.name,
-            status_code=status,
-            error_code=_bounded(code, redact) if isinstance(code, str) else None,
-            request_id=_bounded(request_id, redact) if request_id else None,
+            status_code=self.status,
+            error_code=code,
+            request_id=self.request_id(),
             attempts=self.attempts,
         )
 
-    def settle(self, exchange: _Exchange, started: float, parsed: object, failure: Exception | None) -> CancelResult:
-        """Map how one attempt ended (an answer, a parse failure or an httpx error) to a result or an error."""
-        if isinstance(failure, httpx.HTTPError):
-            self.log(None, started, type(failure).__name__)
-            raise self.transport_error(failure) from None
-        response = exchange.response
-        if failure is not None and (response is None or not isinstance(failure, _PARSE_ERRORS)):
+    def model(self, cls: type[R]) -> R:
+        """The parsed body as the documented model, or UnexpectedResponse when it is not one."""
+        if not isinstance(self.parsed, cls):
+            raise self.error(UnexpectedResponse, "the body is not the documented JSON object")
+        return self.parsed
+
+    def settle(self, failure: Exception | None) -> R:
+        """Turn how the attempt ended into the operation's result, or raise (setting `wait` when worth a retry)."""
+        self.wait = False
+        name, attempts = self.core.provider.name, self.attempts
+        if isinstance(failure, BodyRefused):
+            raise self.error(UnexpectedResponse, str(failure))
+        if isinstance(failure, (httpx.HTTPError, *_DEADLINE)):
+            self.maybe_applied |= isinstance(failure, (*_MAYBE_APPLIED, *_DEADLINE))
+            self.wait = self.op.repeatable or not self.maybe_applied
+            if isinstance(failure, _DEADLINE):
+                text = f"{name}: timed out (no complete answer within {self.core.seconds:g} s)"
+                raise Timeout(text, provider=name, attempts=attempts)
+            if isinstance(failure, httpx.TimeoutException):
+                raise Timeout(f"{name}: timed out ({type(failure).__name__})", provider=name, attempts=attempts)
+            detail = bounded(str(failure), self.core.provider.redact) or "connection failed"
+            raise TransportError(f"{name}: {type(failure).__name__}: {detail}", provider=name, attempts=attempts)
+        if failure is not None and (self.response is None or not isinstance(failure, _PARSE_ERRORS)):
             raise failure
-        assert response is not None
-        self.log(response, started)
-        return self.outcome(response, parsed, parse_failed=failure is not None)
+        self.parse_failed = failure is not None
+        status = self.status
+        if status in self.op.answers:
+            return self.op.result(self)
+        error = self.error()
+        if _status.is_transient(status, type(error)):
+            self.maybe_applied |= status >= 500
+            if self.op.repeatable or not self.maybe_applied:
+                self.wait = _retry.retry_after(self.response.headers) or True  # type: ignore[union-attr]
+        raise error
 
-    def log(self, response: httpx.Response | None, started: float, error: str | None = None) -> None:
-        """One DEBUG line per attempt: method, path, status, attempt, elapsed; never headers."""
+    def log(self, started: float, outcome: object) -> None:
+        """One DEBUG line per attempt: operation, status or error, attempt, elapsed; never headers."""
         if logger.isEnabledFor(logging.DEBUG):
-            path = response.request.url.raw_path.decode("ascii", "replace") if response is not None else "-"
-            logger.debug(
-                "POST %s -> %s attempt=%d elapsed=%.1fms",
-                path,
-                response.status_code if response is not None else error,
-                self.attempts,
-                (time.perf_counter() - started) * 1000,
-            )
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", self.core.provider.name, self.op.name, outcome,
+                         self.attempts, elapsed)  # fmt: skip
 
-
-class _Exchange:
-    """Stands in for the generated Client: sends with our auth, timeout and no redirects, and keeps the response."""
-
-    __slots__ = ("_core", "response")
-    raise_on_unexpected_status = False
-
-    def __init__(self, core: _Core) -> None:
-        self._core = core
-        self.response: httpx.Response | None = None
-
-    def _options(self, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        core = self._core
-        return {
-            "url": core.base_url + url,
-            "auth": core.provider.auth,
-            "timeout": core.timeout,
-            "follow_redirects": False,
-            **kwargs,
-        }
-
-
-class _SyncExchange(_Exchange):
-    """The generated `sync_detailed` calls `get_httpx_client().request(...)`."""
-
-    __slots__ = ()
-
-    def get_httpx_client(self) -> _SyncExchange:
-        return self
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        http: httpx.Client = self._core.http  # type: ignore[assignment]
-        self.response = http.request(method, **self._options(url, kwargs))
-        return self.response
-
-
-class _AsyncExchange(_Exchange):
-    """The generated `asyncio_detailed` calls `get_async_httpx_client().request(...)`."""
-
-    __slots__ = ()
-
-    def get_async_httpx_client(self) -> _AsyncExchange:
-        return self
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        http: httpx.AsyncClient = self._core.http  # type: ignore[assignment]
-        self.response = await http.request(method, **self._options(url, kwargs))
-        return self.response
-
-
-# What a generated parser raises on a body it cannot read (JSONDecodeError is a ValueError; so is a
-# non-IANA status such as 520 in HTTPStatus()).
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError)
+    def retry_hook(self, exc: Exception) -> bool | float:
+        """stamina's `on`: repeat only our own errors that settle marked as worth it."""
+        return self.wait if isinstance(exc, AITasksError) else False
 
 
 class _Core:
-    """Settings and the shared outcome logic behind every provider client."""
+    """Settings shared by every call of one provider client."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        *,
-        timeout: httpx.Timeout,
-        max_retries: int,
-        http: httpx.Client | httpx.AsyncClient,
-        owns_http: bool,
-    ) -> None:
-        self.provider = provider
-        self.base_url = provider.base_url
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.http = http
-        self.owns_http = owns_http
+    def __init__(self, provider: Provider, timeout: float, max_retries: int, http: Any, owns: bool) -> None:
+        self.provider, self.base_url, self.max_retries = provider, provider.base_url, max_retries
+        self.seconds = timeout
+        self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
+        self.http, self.owns_http = http, owns
 
-
-def _timeout(value: float) -> httpx.Timeout:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value!r}")
-    return httpx.Timeout(float(value), connect=min(_CONNECT_TIMEOUT, float(value)))
-
-
-def _max_retries(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"max_retries must be a whole number >= 0, got {value!r}")
-    return value
-
-
-def _verify() -> ssl.SSLContext:
-    """What httpx builds for verify=True, built once per process (loading the CA bundle takes ~20 ms).
-
-    Keyed on the two variables httpx reads, so a changed SSL_CERT_FILE or SSL_CERT_DIR still takes effect.
-    """
-    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-
-
-@functools.lru_cache(maxsize=4)
-def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context()
-
-
-def _stamina() -> Any:
-    """stamina, imported once something failed; its retry WARNINGs reach the app's handlers, never bare stderr."""
-    import stamina
-
-    # A library leaves logging to the application: like our own logger, stamina's gets a NullHandler so an
-    # app without logging configured sees no "stamina.retry_scheduled" lines (configured handlers still do).
-    stamina_logger = logging.getLogger("stamina")
-    if not stamina_logger.handlers:
-        stamina_logger.addHandler(logging.NullHandler())
-    return stamina
-
-
-def _stamina_kwargs(core: _Core) -> dict[str, Any]:
-    return {"on": _backoff_hook, "attempts": core.max_retries + 1, "timeout": None, **_retry.waits()}
+    def retrying(self, call: Call[Any]) -> Any:
+        return _retry.attempts(call.retry_hook, self.max_retries + 1)
 
 
 class _ClientBase:
-    """Construction, repr and the ref check shared by the sync and async provider clients."""
+    """Construction, repr and closing shared by the sync and async provider clients."""
 
-    _core: _Core
     _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
 
-    def __init__(
-        self,
-        provider: Provider,
-        *,
-        timeout: float,
-        max_retries: int,
-        http_client: httpx.Client | httpx.AsyncClient | None,
-    ) -> None:
+    def __init__(self, provider: Provider, *, timeout: float, max_retries: int, http_client: Any) -> None:
         cls = self._http_class
         if http_client is not None and not isinstance(http_client, cls):
             raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
-        timeout_, retries = _timeout(timeout), _max_retries(max_retries)  # checked before a client is opened
-        owns = http_client is None
-        http = http_client or _transport.owned_client(cls, headers={"User-Agent": _USER_AGENT}, verify=_verify())
-        self._core = _Core(provider, timeout=timeout_, max_retries=retries, http=http, owns_http=owns)
-
-    def _finish(self, exc: _Retry, call: _Call) -> AITasksError:
-        error = exc.error
-        error.attempts = call.attempts  # type: ignore[attr-defined]
-        return error
+        seconds, retries = check_timeout(timeout), check_max_retries(max_retries)  # before a client is opened
+        http = http_client or _transport.owned_client(cls, headers=_HEADERS, verify=verify_context())
+        self._core = _Core(provider, seconds, retries, http, http_client is None)
 
     def __repr__(self) -> str:
         core = self._core
         return (
-            f"{type(self).__name__}(base_url={core.base_url!r}, timeout={core.timeout.read}, "
-            f"max_retries={core.max_retries})"
+            f"{type(self).__name__}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
         )
 
 
@@ -396,44 +217,43 @@ class SyncProviderClient(_ClientBase):
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
-        call = _Call(self._core, self._core.provider.ref(ref), strict)
-        try:
-            return self._attempt(call)
-        except _Retry as first:
-            if self._core.max_retries == 0:
-                raise self._finish(first, call) from None
-            pending: _Retry | None = first
-        stamina = _stamina()
+        provider = self._core.provider
+        return self._run(provider.cancel(provider.ref(ref), strict))
 
-        try:
-            for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):
-                with attempt:
-                    # The first failure already happened outside stamina; replaying it here makes
-                    # stamina schedule the first wait, and the real retries follow.
-                    if pending is not None:
-                        replay, pending = pending, None
-                        raise replay
-                    return self._attempt(call)
-        except _Retry as last:
-            raise self._finish(last, call) from None
+    def _run(self, op: Operation[R], gate: SyncGate | None = None) -> R:
+        call = Call(self._core, op)
+        for attempt in self._core.retrying(call):
+            with attempt:
+                return self._attempt(call) if gate is None else self._gated(call, gate)
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
 
-    def _attempt(self, call: _Call) -> CancelResult:
+    def _gated(self, call: Call[R], gate: SyncGate) -> R:
+        ticket, outcome = gate.enter(), None
+        try:
+            return self._attempt(call)
+        except AITasksError as exc:
+            outcome = exc
+            raise
+        finally:
+            gate.leave(ticket, Signal.of(outcome))
+
+    def _attempt(self, call: Call[R]) -> R:
         call.attempts += 1
-        exchange = _SyncExchange(self._core)
         started = time.perf_counter()
         try:
-            parsed = self._core.provider.send(call.ref, exchange)
+            call.parsed = call.op.send(SyncExchange(call)).parsed
         except Exception as exc:
-            return call.settle(exchange, started, None, exc)
-        return call.settle(exchange, started, parsed, None)
+            call.log(started, type(exc).__name__)
+            return call.settle(exc)
+        call.log(started, call.status)
+        return call.settle(None)
 
     def close(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
         if self._core.owns_http:
-            self._core.http.close()  # type: ignore[union-attr]
+            self._core.http.close()
 
-    def __enter__(self: T) -> T:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -447,42 +267,43 @@ class AsyncProviderClient(_ClientBase):
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running."""
-        call = _Call(self._core, self._core.provider.ref(ref), strict)
-        try:
-            return await self._attempt(call)
-        except _Retry as first:
-            if self._core.max_retries == 0:
-                raise self._finish(first, call) from None
-            pending: _Retry | None = first
-        stamina = _stamina()
+        provider = self._core.provider
+        return await self._run(provider.cancel(provider.ref(ref), strict))
 
-        try:
-            async for attempt in stamina.retry_context(**_stamina_kwargs(self._core)):
-                with attempt:
-                    if pending is not None:  # replay the first failure: see SyncProviderClient.cancel
-                        replay, pending = pending, None
-                        raise replay
-                    return await self._attempt(call)
-        except _Retry as last:
-            raise self._finish(last, call) from None
+    async def _run(self, op: Operation[R], gate: AsyncGate | None = None) -> R:
+        call = Call(self._core, op)
+        async for attempt in self._core.retrying(call):
+            with attempt:
+                return await (self._attempt(call) if gate is None else self._gated(call, gate))
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
 
-    async def _attempt(self, call: _Call) -> CancelResult:
+    async def _gated(self, call: Call[R], gate: AsyncGate) -> R:
+        ticket, outcome = await gate.enter(), None
+        try:
+            return await self._attempt(call)
+        except AITasksError as exc:
+            outcome = exc
+            raise
+        finally:
+            gate.leave(ticket, Signal.of(outcome))
+
+    async def _attempt(self, call: Call[R]) -> R:
         call.attempts += 1
-        exchange = _AsyncExchange(self._core)
         started = time.perf_counter()
         try:
-            parsed = await self._core.provider.asend(call.ref, exchange)
+            call.parsed = (await within(self._core.seconds, call.op.asend(AsyncExchange(call)))).parsed
         except Exception as exc:
-            return call.settle(exchange, started, None, exc)
-        return call.settle(exchange, started, parsed, None)
+            call.log(started, type(exc).__name__)
+            return call.settle(exc)
+        call.log(started, call.status)
+        return call.settle(None)
 
     async def aclose(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
         if self._core.owns_http:
-            await self._core.http.aclose()  # type: ignore[union-attr]
+            await self._core.http.aclose()
 
-    async def __aenter__(self: T) -> T:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

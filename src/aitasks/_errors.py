@@ -7,11 +7,13 @@
     ├── InvalidTaskRef            also a ValueError; bad ref or id; raised before any I/O
     ├── APIError                  provider, status_code, error_code, message, request_id
     │   ├── BadRequest 400 · AuthenticationError 401 · PermissionDenied 403 · TaskNotFound 404
-    │   ├── TaskAlreadyFinished 412 (only with strict=True) · FeatureDisabled 422 · RateLimited 429
+    │   ├── TaskAlreadyFinished 412 (only with strict=True) · FeatureDisabled 422
+    │   ├── RateLimited 429
+    │   │   └── QueueLimitReached Gcore's 400 "Queue limit reached (…), try later": transient, retried
     │   ├── ServerError 5xx
-    │   └── UnexpectedResponse    undocumented status (any integer, 3xx too) or a body that does not parse
+    │   └── UnexpectedResponse    undocumented status, a body that does not parse, or one over the body cap
     └── TransportError            connection failures after retries
-        └── Timeout
+        └── Timeout               an attempt passed its deadline
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "FeatureDisabled",
     "InvalidTaskRef",
     "PermissionDenied",
+    "QueueLimitReached",
     "RateLimited",
     "ServerError",
     "TaskAlreadyFinished",
@@ -92,7 +95,7 @@ def _rebuild(cls: type[APIError], message: str | None, state: dict[str, object])
 
 
 class BadRequest(APIError):
-    """HTTP 400: the provider rejected the request (for Gcore also "queue limit reached")."""
+    """HTTP 400: the provider rejected the request."""
 
 
 class AuthenticationError(APIError):
@@ -116,7 +119,11 @@ class FeatureDisabled(APIError):
 
 
 class RateLimited(APIError):
-    """HTTP 429 after every retry."""
+    """HTTP 429 after every retry: the provider is overloaded or the account over its rate."""
+
+
+class QueueLimitReached(RateLimited):
+    """Gcore's HTTP 400 "Queue limit reached (…), try later" after every retry: a rate limit by another status."""
 
 
 class ServerError(APIError):
@@ -124,7 +131,7 @@ class ServerError(APIError):
 
 
 class UnexpectedResponse(APIError):
-    """A status the provider does not document for this call, or a body that does not parse."""
+    """A status the provider does not document for this call, a body that does not parse, or one over the cap."""
 
 
 class TransportError(AITasksError):
@@ -145,4 +152,4 @@ def _rebuild_transport(cls: type[TransportError], message: str, provider: str, a
 
 
 class Timeout(TransportError):
-    """The provider did not answer within the configured timeout, after every retry."""
+    """An attempt passed its deadline (connect to the last byte of the body), after every retry."""

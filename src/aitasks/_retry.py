@@ -1,9 +1,10 @@
-"""Retry policy: which failures are retried, how long to wait, and the switch tests use to skip the waiting.
+"""Retry policy: how long to wait between attempts, and the switch tests use to skip the waiting.
 
-Retried (cancel is safe to repeat: a repeat answers 412 or 404): connection errors, including a connection
-closed before any response; timeouts; HTTP 429, 500, 502, 503, 504. Waits grow exponentially with jitter,
-capped at 8 s, like the official Gcore SDK; a `Retry-After` of at most 60 s (seconds or an HTTP date) is
-used instead; a longer or invalid one is ignored.
+Retried: connection errors, timeouts, HTTP 429, 500, 502, 503, 504, and Gcore's "Queue limit reached" 400
+(`_status.is_transient`); after an attempt that may have been applied, only operations safe to repeat. Waits
+grow exponentially with jitter, capped at 8 s, like the official Gcore SDK. A `Retry-After` of at most 60 s
+(seconds or an HTTP date) is used instead, plus a random share of itself, so that callers told the same wait
+do not all come back in the same instant; a longer or invalid one is ignored.
 """
 
 from __future__ import annotations
@@ -11,48 +12,41 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
+import stamina
 
-__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "no_backoff", "retry_after", "waits"]
+__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "attempts", "no_backoff", "retry_after"]
 
 WAIT_INITIAL = 0.5  # seconds before the first retry (plus jitter)
 WAIT_JITTER = 0.5  # up to this much random extra per wait
-WAIT_MAX = 8.0  # no exponential wait is longer
+WAIT_MAX = 8.0  # no exponential wait is longer, and no Retry-After gets more jitter than this
 MAX_RETRY_AFTER = 60.0  # a server's Retry-After is honoured up to this
 
 
-class _Switch:
-    """Process-wide testing switch; real waits unless a test turned them off."""
-
-    backoff = True
-
-
-def waits() -> dict[str, float]:
-    """stamina wait parameters for the current mode (all zero while backoff is off)."""
-    if _Switch.backoff:
-        return {"wait_initial": WAIT_INITIAL, "wait_max": WAIT_MAX, "wait_jitter": WAIT_JITTER}
-    return {"wait_initial": 0.0, "wait_max": 0.0, "wait_jitter": 0.0}
+def attempts(hook: Callable[[Exception], bool | float], count: int) -> Any:
+    """The one retry loop's attempts: stamina decides, through `hook`, whether and how long to wait."""
+    return stamina.retry_context(
+        on=hook, attempts=count, timeout=None, wait_initial=WAIT_INITIAL, wait_max=WAIT_MAX, wait_jitter=WAIT_JITTER
+    )
 
 
 @contextlib.contextmanager
 def no_backoff() -> Iterator[None]:
-    """Within the block, retries happen at once: no exponential wait and no Retry-After sleep."""
-    previous, _Switch.backoff = _Switch.backoff, False
-    try:
+    """Within the block, retries happen at once (stamina's testing mode), with the configured number of attempts."""
+    with stamina.set_testing(True, attempts=1_000_000, cap=True):
         yield
-    finally:
-        _Switch.backoff = previous
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait, when valid and at most MAX_RETRY_AFTER; zero while backoff is off."""
-    value = response.headers.get("Retry-After")
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait when the server asked for at most MAX_RETRY_AFTER, jittered upwards; None otherwise."""
+    value = headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
-    seconds: float | None
     if value.isdigit():
         seconds = float(value)
     else:
@@ -65,4 +59,4 @@ def retry_after(response: httpx.Response) -> float | None:
         seconds = max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
     if seconds > MAX_RETRY_AFTER:
         return None
-    return seconds if _Switch.backoff else 0.0
+    return seconds + random.uniform(0.0, min(max(WAIT_JITTER, seconds), WAIT_MAX))

@@ -81,8 +81,8 @@ def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
 
 def _seconds(text: str) -> float:
     value = _convert(text, float, "a number of seconds")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive number of seconds")
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of seconds, at most 86400 (one day)")
     return value
 
 
@@ -123,14 +123,19 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="count a task that had already finished as failed (TaskAlreadyFinished)"
     )
     cancel.add_argument(
-        "--timeout", type=_seconds, default=30.0, metavar="S", help="seconds per HTTP attempt (default 30)"
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="deadline of each HTTP attempt as a whole, from connecting to the last byte of the answer, wall clock "
+        "(default 30, at most 86400)",
     )
     cancel.add_argument(
         "--max-retries",
         type=_whole(0),
         default=2,
         metavar="N",
-        help="retries after a 429, a 5xx, a timeout or a dropped connection (default 2)",
+        help="retries after a 429, a 5xx, Gcore's 'Queue limit reached', a timeout or a dropped connection (default 2)",
     )
     commands.add_parser(
         "fake-cloud",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import httpx
 
 from aitasks_gcore_api.api.ai import post_ai_tasks_cancel
+from aitasks_gcore_api.client import Client as Generated
 from aitasks_gcore_api.models.ai_post_response_error import AiPostResponseError
 from aitasks_gcore_api.models.ai_post_response_result import AiPostResponseResult
 from aitasks_gcore_api.models.streaming_error import StreamingError
@@ -14,22 +16,35 @@ from aitasks_gcore_api.models.upgraderequired import Upgraderequired
 
 from .._auth import HeaderAuth
 from .._config import check_secret, check_url, from_env
-from .._core import AsyncProviderClient, Provider, Redactor, SyncProviderClient
-from .._errors import ConfigurationError
+from .._core import AsyncProviderClient, Operation, Provider, SyncProviderClient
+from .._errors import ConfigurationError, FeatureDisabled, TaskAlreadyFinished
 from .._refs import TaskRef
+from .._results import CancelResult, cancel_result
+from .._text import Redactor
+from .._wire import AsyncSender, Sender
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .._errors import APIError
 
 __all__ = ["AsyncGcore", "Gcore", "GcoreProvider"]
 
 DEFAULT_BASE_URL = "https://api.gcore.com"
 
 
+def _generated(exchange: Sender | AsyncSender) -> Generated:
+    """Our exchange as the generated functions' client: they only call `get_(async_)httpx_client().request`."""
+    return cast(Generated, exchange)
+
+
 class GcoreProvider(Provider):
     """Gcore answers 202 when it cancelled the task and 412 when the task had already finished."""
 
     name = "gcore"
-    success_status = 202
-    success_is_json = True
-    finished_status = 412
+    errors: ClassVar[Mapping[int, type[APIError]]] = {412: TaskAlreadyFinished, 422: FeatureDisabled}
+    # Documented for POST calls: 400 "Queue limit reached (100), try later" is a temporary limit, not a bad request.
+    queue_limit = (400, "queue limit reached")
 
     def __init__(self, api_key: str | None, base_url: str | None) -> None:
         key, source = from_env(api_key, "api_key", "GCORE_API_KEY")
@@ -47,11 +62,15 @@ class GcoreProvider(Provider):
     def ref(self, value: str | TaskRef) -> TaskRef:
         return TaskRef.parse(value, "gcore")
 
-    def send(self, ref: TaskRef, client: Any) -> object:
-        return post_ai_tasks_cancel.sync_detailed(ref.task_id, client=client).parsed
-
-    async def asend(self, ref: TaskRef, client: Any) -> object:
-        return (await post_ai_tasks_cancel.asyncio_detailed(ref.task_id, client=client)).parsed
+    def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
+        task_id = ref.task_id
+        return Operation(
+            "cancel",
+            lambda c: post_ai_tasks_cancel.sync_detailed(task_id, client=_generated(c)),
+            lambda c: post_ai_tasks_cancel.asyncio_detailed(task_id, client=_generated(c)),
+            answers=frozenset({202, 412}),
+            result=functools.partial(cancel_result, ref=ref, success=202, json=True, strict=strict),
+        )
 
     def fields(self, parsed: object) -> tuple[str | None, str | None]:
         if isinstance(parsed, AiPostResponseResult):

@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import cast
 
 import httpx
 
 from aitasks_modelarts_api.api.dataset_management import stop_auto_annotation
+from aitasks_modelarts_api.client import Client as Generated
 from aitasks_modelarts_api.models.error import Error
 
 from .._auth import AKSKAuth, HeaderAuth
 from .._config import check_project_id, check_secret, check_url, from_env
-from .._core import AsyncProviderClient, Provider, Redactor, SyncProviderClient
+from .._core import AsyncProviderClient, Operation, Provider, SyncProviderClient
 from .._errors import ConfigurationError
 from .._refs import TaskRef
+from .._results import CancelResult, cancel_result
+from .._text import Redactor
+from .._wire import AsyncSender, Sender
 
 __all__ = ["AsyncModelArts", "ModelArts", "ModelArtsProvider"]
+
+
+def _generated(exchange: Sender | AsyncSender) -> Generated:
+    """Our exchange as the generated functions' client: they only call `get_(async_)httpx_client().request`."""
+    return cast(Generated, exchange)
 
 
 class ModelArtsProvider(Provider):
     """ModelArts answers 204 when it stopped the task; it documents no "already finished" status."""
 
     name = "modelarts"
-    success_status = 204
-    success_is_json = False
 
     def __init__(
         self,
@@ -94,14 +102,15 @@ class ModelArtsProvider(Provider):
     def ref(self, value: str | TaskRef) -> TaskRef:
         return TaskRef.parse(value, "modelarts")
 
-    def send(self, ref: TaskRef, client: Any) -> object:
-        dataset_id = ref.dataset_id or ""
-        return stop_auto_annotation.sync_detailed(self.project_id, dataset_id, ref.task_id, client=client).parsed
-
-    async def asend(self, ref: TaskRef, client: Any) -> object:
-        dataset_id = ref.dataset_id or ""
-        response = await stop_auto_annotation.asyncio_detailed(self.project_id, dataset_id, ref.task_id, client=client)
-        return response.parsed
+    def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
+        args = (self.project_id, ref.dataset_id or "", ref.task_id)
+        return Operation(
+            "stop",
+            lambda c: stop_auto_annotation.sync_detailed(*args, client=_generated(c)),
+            lambda c: stop_auto_annotation.asyncio_detailed(*args, client=_generated(c)),
+            answers=frozenset({204}),
+            result=functools.partial(cancel_result, ref=ref, success=204, json=False, strict=strict),
+        )
 
     def fields(self, parsed: object) -> tuple[str | None, str | None]:
         if not isinstance(parsed, Error):

@@ -3,9 +3,11 @@
 - `POST /_fake/tasks` `{"provider", "task_id", "dataset_id"?, "status"?}` → 201 with the task.
 - `GET /_fake/tasks` → 200 `{"tasks": [{"provider", "task_id", "dataset_id", "status", "cancels"}]}`.
 - `POST /_fake/faults` `{"kind": "respond"|"delay"|"close"|"malformed", "status"?, "retry_after"?, "body"?,
-  "delay"?, "malformation"?, "times"?, "provider"?, "task_id"?, "dataset_id"?}` → 201.
+  "headers"?, "delay"?, "malformation"?, "times"?, "provider"?, "task_id"?, "dataset_id"?}` → 201.
+- `GET /_fake/faults` → 200 `{"faults": [{"kind", "status", "delay", "malformation", "left", "provider", "task_id",
+  "dataset_id"}]}` in the order they will be used; `DELETE /_fake/faults` → 200 `{"cleared": N}`.
 
-Bad JSON or values answer 400 `{"error": ...}`.
+Bad JSON, unknown keys or bad values answer 400 `{"error": ...}` naming what is wrong.
 """
 
 from __future__ import annotations
@@ -27,30 +29,43 @@ class _BadRequest(ValueError):
     """A control request the fake cannot act on."""
 
 
+_TASK_KEYS = frozenset({"provider", "task_id", "dataset_id", "status"})
+_FAULT_KEYS = frozenset(
+    {"kind", "status", "retry_after", "body", "headers", "delay", "malformation", "times", "provider", "task_id",
+     "dataset_id"}
+)  # fmt: skip
+
+
 def control(state: CloudState, method: str, raw_path: str, body: bytes) -> Reply:
     """Answer a call to a control endpoint."""
-    allowed = ("GET", "POST") if raw_path == CONTROL_TASKS else ("POST",)
+    allowed = ("GET", "POST") if raw_path == CONTROL_TASKS else ("GET", "POST", "DELETE")
     if method not in allowed:
         return gcore_error(405, "Method not allowed", (("Allow", ", ".join(allowed)),))
     if method == "GET":
-        return _list_tasks(state)
+        return _list_tasks(state) if raw_path == CONTROL_TASKS else _list_faults(state)
+    if method == "DELETE":
+        cleared = state.pending_faults()
+        state.clear_faults()
+        return json_reply(200, {"cleared": cleared})
     try:
-        payload = _object(body)
         if raw_path == CONTROL_TASKS:
-            return _add_task(state, payload)
+            return _add_task(state, _object(body, _TASK_KEYS))
         assert raw_path == CONTROL_FAULTS
-        return _add_fault(state, payload)
+        return _add_fault(state, _object(body, _FAULT_KEYS))
     except ValueError as exc:  # _BadRequest, and the ValueErrors of CloudState and Fault validation
         return gcore_error(400, str(exc))
 
 
-def _object(body: bytes) -> dict[str, Any]:
+def _object(body: bytes, keys: frozenset[str]) -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise _BadRequest("the body must be a JSON object")
+    unknown = sorted(set(payload) - keys)
+    if unknown:
+        raise _BadRequest(f"unknown key {unknown[0]!r}; expected some of {', '.join(sorted(keys))}")
     return payload
 
 
@@ -88,6 +103,15 @@ def _list_tasks(state: CloudState) -> Reply:
         for (p, d, t), s in state.tasks()
     ]
     return json_reply(200, {"tasks": tasks})
+
+
+def _list_faults(state: CloudState) -> Reply:
+    faults = [
+        {"kind": fault.kind, "status": fault.status, "delay": fault.delay, "malformation": fault.malformation,
+         "left": left, "provider": target.provider, "task_id": target.task_id, "dataset_id": target.dataset_id}
+        for target, fault, left in state.faults()
+    ]  # fmt: skip
+    return json_reply(200, {"faults": faults})
 
 
 def _add_fault(state: CloudState, payload: dict[str, Any]) -> Reply:

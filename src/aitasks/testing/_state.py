@@ -167,6 +167,11 @@ class CloudState:
         with self._lock:
             self._faults.clear()
 
+    def faults(self) -> list[tuple[FaultTarget, Fault, int]]:
+        """The queued faults in the order they will be used, with the uses left."""
+        with self._lock:
+            return [(target, fault, left[0]) for target, fault, left in self._faults]
+
     def pending_faults(self) -> int:
         """How many fault uses are still queued."""
         with self._lock:

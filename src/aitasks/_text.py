@@ -1,0 +1,59 @@
+"""Provider text made safe to show: printable, credentials redacted, bounded in length."""
+
+from __future__ import annotations
+
+import json
+import re
+
+__all__ = ["MAX_MESSAGE", "Redactor", "body_fields", "bounded"]
+
+MAX_MESSAGE = 300  # characters of provider text kept on results and errors
+_SNIPPET_SCAN = 1 << 16  # bytes of a non-JSON body decoded (and redacted) before it is cut to MAX_MESSAGE
+_WHITESPACE = re.compile(r"\s+")
+# Control characters, lone surrogates (from JSON escapes; they cannot be encoded) and astral-plane characters.
+_NON_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\U00010000-\U0010ffff]")
+_MESSAGE_KEYS = ("error_msg", "error_message", "error", "message", "detail", "result")
+
+
+class Redactor:
+    """Removes credentials a server might echo back; its repr shows none of them."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, *values: str | None) -> None:
+        # Values too short to be real keys would also match ordinary words.
+        self._values = tuple(v for v in values if v and len(v) >= 6)
+
+    def __call__(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._values)} values hidden)"
+
+
+def bounded(text: str | None, redact: Redactor) -> str | None:
+    """Printable, credentials redacted (before any cut), at most MAX_MESSAGE long; None stays None."""
+    if text is None:
+        return None
+    text = redact(_WHITESPACE.sub(" ", _NON_PRINTABLE.sub("", text)).strip())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def body_fields(content: bytes) -> tuple[str | None, str | None]:
+    """(error_code, message) from any body: a JSON object's usual fields, else a bounded snippet of text."""
+    if not content.strip():
+        return None, None
+    if content.lstrip()[:1] == b"{":
+        try:
+            data = json.loads(content)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            code = data.get("error_code", data.get("code"))
+            for key in _MESSAGE_KEYS:
+                if isinstance(data.get(key), str):
+                    return (code if isinstance(code, str) else None), data[key]
+    return None, content[:_SNIPPET_SCAN].decode("utf-8", errors="replace")
