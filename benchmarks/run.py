@@ -358,7 +358,7 @@ def run_tls(settings: Settings, report: Report) -> dict[tuple[str, int, int], be
     per_connection = settings.tls_rounds_per_connection
     report.sections.append(
         "## Bulk cancels over TLS with round trips (where users are)\n\n"
-        f"Each row is one run in its own process (at the first point, the headline, the run with the median rate "
+        "Each row is one run in its own process (at the points the targets name, the run with the median rate "
         f"of {settings.tls_rounds}, in rotated order): {settings.tls_rounds_per_connection} x concurrency cancels "
         "against `bench_server.py --cert` (TLS with a throwaway trustme CA that the clients trust through "
         "`SSL_CERT_FILE`; HTTP/1.1 or HTTP/2 by ALPN), which answers after one RTT and charges a new "
@@ -577,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         "--contenders", default=None, help=f"TLS contenders, comma-separated, of {list(bench_tls.LABELS)}"
     )
     parser.add_argument(
-        "--tls-rounds", type=int, default=None, help="runs per row at the first TLS point (the median run is shown)"
+        "--tls-rounds", type=int, default=None, help="runs per row at the TLS target points (the median is shown)"
     )
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--rounds", type=int, default=None)

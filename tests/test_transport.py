@@ -246,3 +246,19 @@ def test_body_read_errors_are_mapped() -> None:
 
     with pytest.raises(httpx.RemoteProtocolError, match="not completed"):
         asyncio.run(read())
+
+
+def test_proxy_variables_are_honoured_on_every_transport(transport: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY from the environment carries the call on either transport (the proxy sees the absolute URL)."""
+    from scripted_server import ScriptedServer, json_reply
+
+    with ScriptedServer() as proxy:
+        proxy.script(json_reply(202, '{"result": "Task has been cancelled successfully."}'))
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = asyncio.run(_cancel_once("http://gcore.invalid"))
+        assert result.outcome is aitasks.Outcome.CANCELLED
+        (request,) = proxy.requests
+        assert request.target == "http://gcore.invalid/streaming/ai/tasks/task-1/cancel"
+        assert request.headers["authorization"] == f"apikey {KEY}"
