@@ -22,11 +22,17 @@ check-specs: venv
 check-generated: venv
 	$(BIN)/python scripts/check_generated.py
 
-# make update-specs GCORE_PAGE=path MODELARTS_RST=path (either or both): take in newly downloaded vendor pages,
-# print the breaking-change report, regenerate and run check-specs (see README, "Updating a spec").
+# make update-specs GCORE_SPEC=path [GCORE_COMMIT=sha GCORE_SPEC_PATH=path-in-repo] GCORE_PAGE=path
+# MODELARTS_RST=path [MODELARTS_COMMIT=sha] (any of them): take in newly downloaded vendor files, print the
+# breaking-change report, regenerate and run check-specs (see README, "Updating a spec"). MODELARTS_RST may be a
+# folder of pages; MODELARTS_COMMIT records the vendor commit they were downloaded at.
 update-specs: venv
-	$(BIN)/python scripts/update_specs.py $(if $(GCORE_PAGE),--gcore-page '$(GCORE_PAGE)') \
-		$(if $(MODELARTS_RST),--modelarts-rst '$(MODELARTS_RST)')
+	$(BIN)/python scripts/update_specs.py $(if $(GCORE_SPEC),--gcore-spec '$(GCORE_SPEC)') \
+		$(if $(GCORE_COMMIT),--gcore-commit '$(GCORE_COMMIT)') \
+		$(if $(GCORE_SPEC_PATH),--gcore-spec-path '$(GCORE_SPEC_PATH)') \
+		$(if $(GCORE_PAGE),--gcore-page '$(GCORE_PAGE)') \
+		$(if $(MODELARTS_RST),--modelarts-rst '$(MODELARTS_RST)') \
+		$(if $(MODELARTS_COMMIT),--modelarts-commit '$(MODELARTS_COMMIT)')
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,53 +1,94 @@
-"""Compare two OpenAPI specs (3.0 or 3.1) and class every change as breaking or not for a client of the API.
+"""Compare two OpenAPI specs (3.0 or 3.1) and say, change by change, how much each one can hurt a client.
 
 Usage: ``spec_diff.py OLD.yaml NEW.yaml [--json]``. Exit 0 when no change is breaking, 1 when one is, 2 when an
-input cannot be read or is not an OpenAPI document (one line on stderr). Local ``$ref``s are resolved (also in
-``allOf``, whose parts are merged); operations are matched by method and path template, so renaming a path
-parameter is reported as a parameter rename, not as a removed and an added operation.
+input cannot be read or is not an OpenAPI document (one line on stderr). Local ``$ref``s are resolved; operations
+are matched by method and path template, so renaming a path parameter is a parameter rename, not a removed and an
+added operation.
 
-"Breaking" means: a client written against OLD (a raw HTTP caller, or code calling the client generated from OLD)
-can fail against a server that implements NEW. Each kind of change is classed like this:
+Each change has a level, as oasdiff (github.com/oasdiff/oasdiff) grades its checks: ERR, a client written against
+OLD (a raw HTTP caller, or code generated from OLD) can fail against a server implementing NEW, so it is breaking;
+WARN, it may, so it is shown for review; INFO, it cannot. Where oasdiff has a check for a kind of change, the change
+carries that check's id and level (`oasdiff:ID` in the report, `"oasdiff": true` in JSON), as oasdiff/oasdiff's
+`checker/rules.go` and `checker/localizations_src/en/messages.yaml` define them; other changes carry this script's
+own kind (`aitasks:KIND`). The tables below are the mapping.
 
-| kind                         | breaking when                          | why                                     |
-|------------------------------|----------------------------------------|-----------------------------------------|
-| operation-added              | never                                  | nobody calls it yet                     |
-| operation-removed            | always                                 | calls to it fail                        |
-| operation-id-changed         | always                                 | the generated function is renamed       |
-| operation-deprecated         | never                                  | still served; worth knowing             |
-| parameter-added              | the parameter is required              | old calls lack it                       |
-| parameter-removed            | always                                 | the generated argument disappears       |
-| parameter-renamed            | always                                 | wire name or keyword argument changes   |
-| parameter-required           | always (optional -> required)          | old calls may omit it                   |
-| parameter-optional           | never (required -> optional)           | old calls still send it                 |
-| request-body-added           | the body is required                   | old calls send none                     |
-| request-body-removed         | always                                 | the generated argument disappears       |
-| request-body-required        | always (optional -> required)          | old calls may omit it                   |
-| request-body-optional        | never (required -> optional)           | old calls still send it                 |
-| media-type-added             | never                                  | old media types still work              |
-| media-type-removed           | always                                 | what the client sends or parses is gone |
-| response-added               | a 1xx/2xx/3xx status;                  | a success the client does not know;     |
-|                              | 4xx/5xx/default: never                 | errors were always possible             |
-| response-removed             | a 1xx/2xx/3xx status;                  | the success the client awaits ends;     |
-|                              | 4xx/5xx/default: never                 | a handled error no longer comes         |
-| property-added               | required, in a request body            | old calls lack it                       |
-| property-removed             | always                                 | sent or read fields vanish              |
-| property-required            | in a request (optional -> required)    | old calls may omit it                   |
-| property-optional            | in a response (required -> optional)   | the client may rely on it               |
-| type-changed                 | unless it only widens what the client  | params, properties, items, bodies       |
-|                              | sends or only narrows what it receives |                                         |
-| enum-changed                 | values removed from what the client    | same variance as type-changed           |
-|                              | sends, or added to what it receives    |                                         |
-| security-scheme-added        | never                                  | requirements are reported apart         |
-| security-scheme-removed      | always                                 | credentials of that kind are refused    |
-| security-scheme-changed      | always (type, in, name, scheme)        | credentials go the old way              |
-| security-requirement-changed | an old way to authenticate stops       | e.g. a new required scheme              |
-|                              | being enough                           |                                         |
-| server-added                 | never                                  | old URLs still listed                   |
-| server-removed               | always                                 | clients using that URL break            |
-| info-version-changed         | never                                  | names the spec versions compared        |
+Schemas are compared as compositions. `allOf` parts named by `$ref` are matched by name: a part only one side has is
+one change (`*-all-of-added`/`-removed`), and the properties of the parts both sides have (with the schema's own and
+those of inline parts) are compared one by one. `oneOf`/`anyOf` branches are matched the same way (by `$ref` name,
+inline ones by position) and compared branch by branch; a property that moved into a branch is not "removed".
 
-Not compared: descriptions, examples, response headers, constraints other than enums (lengths, patterns,
-ranges), the branches of oneOf/anyOf beyond their types, and servers declared on paths or operations.
+| oasdiff check (level)                                     | when                                              |
+|-----------------------------------------------------------|---------------------------------------------------|
+| endpoint-added (INFO)                                     | an operation is added                             |
+| api-removed-without-deprecation (ERR)                     | an operation is removed (-with-deprecation, INFO, |
+|                                                           | when it was deprecated)                           |
+| api-operation-id-removed, api-operation-id-added (INFO)   | the operationId changes (the generated function   |
+|                                                           | is renamed: callers must follow)                  |
+| endpoint-deprecated (INFO)                                | an operation is marked deprecated                 |
+| new-required-request-parameter (ERR),                     | a parameter is added                              |
+| new-optional-request-parameter (INFO),                    |                                                   |
+| new-request-path-parameter (ERR)                          |                                                   |
+| request-parameter-removed (WARN)                          | a parameter is removed                            |
+| request-parameter-became-required (ERR), -optional (INFO) | a parameter's required flag flips                 |
+| request-body-added-required (ERR), -optional (INFO)       | a request body is added                           |
+| request-body-removed (ERR)                                | the request body is removed                       |
+| request-body-became-required (ERR), -optional (INFO)      | the body's required flag flips                    |
+| request-body-media-type-added (INFO), -removed (ERR)      | a request media type comes or goes                |
+| response-success-status-added (INFO), -removed (ERR)      | a 1xx/2xx/3xx response comes or goes              |
+| response-non-success-status-added, -removed (INFO)        | a 4xx/5xx/default response comes or goes          |
+| response-media-type-added (INFO), -removed (ERR)          | a response media type comes or goes               |
+| new-required-request-property (ERR),                      | a request property is added                       |
+| new-optional-request-property (INFO)                      |                                                   |
+| request-property-removed (WARN)                           | a request property is removed                     |
+| request-property-became-required (ERR), -optional (INFO)  | a request property's required flag flips          |
+| response-required-property-added,                         | a response property is added                      |
+| response-optional-property-added (INFO)                   |                                                   |
+| response-required-property-removed (ERR),                 | a response property is removed                    |
+| response-optional-property-removed (INFO)                 |                                                   |
+| response-property-became-optional (ERR), -required (INFO) | a response property's required flag flips         |
+| request-parameter-type-changed (ERR), -generalized (INFO) | a type changes (`-generalized`: only widened;     |
+| request-body-type-changed (ERR), -generalized (INFO)      | request `-became-nullable`: null added, INFO;     |
+| request-property-type-changed (ERR), -generalized (INFO)  | `-became-not-nullable`: null removed, ERR;        |
+| response-body-type-changed, -generalized (ERR),           | response `-specialized`: only narrowed, INFO;     |
+| -specialized (INFO)                                       | `-became-nullable`: null added, ERR;              |
+| response-property-type-changed, -generalized (ERR),       | `-became-not-nullable`: null removed, INFO)       |
+| -specialized (INFO)                                       |                                                   |
+| response-property-enum-value-added (WARN)                 | a response enum gains a value: the generated      |
+|                                                           | clients here keep unlisted values (open enums)    |
+| response-property-enum-value-removed,                     | a response enum loses a value                     |
+| response-mediatype-enum-value-removed (INFO)              |                                                   |
+| request-parameter-enum-value-added (INFO), -removed (ERR) | a request enum gains or loses a value (-body-,    |
+| request-property-enum-value-added (INFO), -removed (ERR)  | -became-enum: a request becomes an enum, ERR)     |
+| request-*-one-of-added (INFO), -removed (ERR)             | a oneOf branch comes or goes (* = body, property) |
+| response-*-one-of-added (ERR), -removed (INFO)            |                                                   |
+| request-body-wrapped-in-one-of,                           | a body without oneOf becomes one (its properties  |
+| response-body-wrapped-in-one-of (ERR)                     | move into the branches)                           |
+| request-*-any-of-added (INFO), -removed (ERR)             | an anyOf branch comes or goes                     |
+| response-*-any-of-added (ERR), -removed (INFO)            |                                                   |
+| request-*-all-of-added (ERR), -removed (INFO)             | a named allOf part comes or goes                  |
+| response-*-all-of-added (INFO), -removed (ERR)            |                                                   |
+| api-security-added (INFO), api-security-removed (ERR),    | an operation's (or the global) security           |
+| api-global-security-added (INFO), -removed (ERR)          | alternatives come or go (a removed one still      |
+|                                                           | covered by a remaining one is not reported)       |
+| api-security-component-added, -removed,                   | a security scheme comes, goes or changes type     |
+| api-security-component-type-changed (INFO)                |                                                   |
+
+| this script's kind (level)                | when                                                                  |
+|-------------------------------------------|-----------------------------------------------------------------------|
+| parameter-renamed (ERR)                   | a removed and an added parameter in the same place of one location    |
+| security-anonymous-access-removed (ERR)   | calls without credentials were allowed and are not any more           |
+| security-scheme-changed (ERR)             | a scheme's `in`, `name`, `scheme` or `openIdConnectUrl` changes       |
+| one-of-became-any-of, any-of-became-one-of | the same branches under the other keyword (WARN in responses: anyOf   |
+|                                           | admits an object several branches accept; INFO in requests)           |
+| enum-added (INFO in responses, ERR in     | a value that was free becomes an enum                                 |
+| requests: request-*-became-enum)          |                                                                       |
+| enum-dropped (WARN in responses, INFO in  | an enum becomes a free value                                          |
+| requests)                                 |                                                                       |
+| server-removed (ERR), server-added (INFO) | a server URL goes or comes                                            |
+| info-version-changed (INFO)               | names the spec versions compared                                      |
+
+Not compared: descriptions, examples, response headers, constraints other than enums (lengths, patterns, ranges),
+discriminators, and servers declared on paths or operations.
 """
 
 from __future__ import annotations
@@ -57,7 +98,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,9 +107,125 @@ import yaml
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 Direction = Literal["request", "response"]
 # Scheme fields that decide how credentials travel; a change to any of them breaks existing callers.
-SCHEME_FIELDS = ("type", "in", "name", "scheme", "openIdConnectUrl")
+SCHEME_FIELDS = ("in", "name", "scheme", "openIdConnectUrl")
 _TEMPLATE = re.compile(r"\{([^}]*)\}")
 _MAX_DEPTH = 64
+LEVELS = ("ERR", "WARN", "INFO")
+# oasdiff's checks this script reports, with oasdiff's level for each (checker/rules.go, oasdiff/oasdiff).
+OASDIFF = {
+    "endpoint-added": "INFO",
+    "endpoint-deprecated": "INFO",
+    "api-removed-without-deprecation": "ERR",
+    "api-removed-with-deprecation": "INFO",
+    "api-operation-id-removed": "INFO",
+    "api-operation-id-added": "INFO",
+    "new-required-request-parameter": "ERR",
+    "new-optional-request-parameter": "INFO",
+    "new-request-path-parameter": "ERR",
+    "request-parameter-removed": "WARN",
+    "request-parameter-removed-with-deprecation": "INFO",
+    "request-parameter-became-required": "ERR",
+    "request-parameter-became-optional": "INFO",
+    "request-parameter-type-changed": "ERR",
+    "request-parameter-type-generalized": "INFO",
+    "request-parameter-became-nullable": "INFO",
+    "request-parameter-became-not-nullable": "ERR",
+    "request-parameter-became-enum": "ERR",
+    "request-parameter-enum-value-added": "INFO",
+    "request-parameter-enum-value-removed": "ERR",
+    "request-body-added-required": "ERR",
+    "request-body-added-optional": "INFO",
+    "request-body-removed": "ERR",
+    "request-body-became-required": "ERR",
+    "request-body-became-optional": "INFO",
+    "request-body-media-type-added": "INFO",
+    "request-body-media-type-removed": "ERR",
+    "request-body-type-changed": "ERR",
+    "request-body-type-generalized": "INFO",
+    "request-body-became-nullable": "INFO",
+    "request-body-became-not-nullable": "ERR",
+    "request-body-became-enum": "ERR",
+    "request-body-enum-value-removed": "ERR",
+    "new-required-request-property": "ERR",
+    "new-optional-request-property": "INFO",
+    "request-property-removed": "WARN",
+    "request-property-became-required": "ERR",
+    "request-property-became-optional": "INFO",
+    "request-property-type-changed": "ERR",
+    "request-property-type-generalized": "INFO",
+    "request-property-became-nullable": "INFO",
+    "request-property-became-not-nullable": "ERR",
+    "request-property-became-enum": "ERR",
+    "request-property-enum-value-added": "INFO",
+    "request-property-enum-value-removed": "ERR",
+    "response-success-status-added": "INFO",
+    "response-success-status-removed": "ERR",
+    "response-non-success-status-added": "INFO",
+    "response-non-success-status-removed": "INFO",
+    "response-media-type-added": "INFO",
+    "response-media-type-removed": "ERR",
+    "response-required-property-added": "INFO",
+    "response-optional-property-added": "INFO",
+    "response-required-property-removed": "ERR",
+    "response-optional-property-removed": "INFO",
+    "response-property-became-optional": "ERR",
+    "response-property-became-required": "INFO",
+    "response-body-type-changed": "ERR",
+    "response-body-type-generalized": "ERR",
+    "response-body-type-specialized": "INFO",
+    "response-body-became-nullable": "ERR",
+    "response-body-became-not-nullable": "INFO",
+    "response-property-type-changed": "ERR",
+    "response-property-type-generalized": "ERR",
+    "response-property-type-specialized": "INFO",
+    "response-property-became-nullable": "ERR",
+    "response-property-became-not-nullable": "INFO",
+    "response-property-enum-value-added": "WARN",
+    "response-property-enum-value-removed": "INFO",
+    "response-mediatype-enum-value-removed": "INFO",
+    "request-body-one-of-added": "INFO",
+    "request-body-one-of-removed": "ERR",
+    "request-property-one-of-added": "INFO",
+    "request-property-one-of-removed": "ERR",
+    "response-body-one-of-added": "ERR",
+    "response-body-one-of-removed": "INFO",
+    "response-property-one-of-added": "ERR",
+    "response-property-one-of-removed": "INFO",
+    "request-body-wrapped-in-one-of": "ERR",
+    "response-body-wrapped-in-one-of": "ERR",
+    "request-body-any-of-added": "INFO",
+    "request-body-any-of-removed": "ERR",
+    "request-property-any-of-added": "INFO",
+    "request-property-any-of-removed": "ERR",
+    "response-body-any-of-added": "ERR",
+    "response-body-any-of-removed": "INFO",
+    "response-property-any-of-added": "ERR",
+    "response-property-any-of-removed": "INFO",
+    "request-body-all-of-added": "ERR",
+    "request-body-all-of-removed": "INFO",
+    "request-property-all-of-added": "ERR",
+    "request-property-all-of-removed": "INFO",
+    "response-body-all-of-added": "INFO",
+    "response-body-all-of-removed": "ERR",
+    "response-property-all-of-added": "INFO",
+    "response-property-all-of-removed": "ERR",
+    "api-security-added": "INFO",
+    "api-security-removed": "ERR",
+    "api-global-security-added": "INFO",
+    "api-global-security-removed": "ERR",
+    "api-security-component-added": "INFO",
+    "api-security-component-removed": "INFO",
+    "api-security-component-type-changed": "INFO",
+}
+# This script's own kinds, for changes oasdiff has no check for (levels that depend on direction are given there).
+OWN = {
+    "parameter-renamed": "ERR",
+    "security-anonymous-access-removed": "ERR",
+    "security-scheme-changed": "ERR",
+    "server-removed": "ERR",
+    "server-added": "INFO",
+    "info-version-changed": "INFO",
+}
 
 
 class SpecError(Exception):
@@ -77,12 +234,36 @@ class SpecError(Exception):
 
 @dataclass(frozen=True)
 class Change:
-    """One difference between the two specs, classed for a client."""
+    """One difference between the two specs, with its kind and level (oasdiff's where it has a check)."""
 
     kind: str
     location: str
     detail: str
-    breaking: bool
+    level: str
+    oasdiff: bool
+
+    @property
+    def breaking(self) -> bool:
+        """An ERR change: a client written against the old spec can fail against the new one."""
+        return self.level == "ERR"
+
+    def as_json(self) -> dict[str, Any]:
+        """The change as --json prints it."""
+        return {
+            "kind": self.kind,
+            "location": self.location,
+            "detail": self.detail,
+            "level": self.level,
+            "breaking": self.breaking,
+            "oasdiff": self.oasdiff,
+        }
+
+
+def _change(kind: str, location: str, detail: str, level: str | None = None) -> Change:
+    """A change of an oasdiff check (its level) or of this script's own kind (the level given, or OWN's)."""
+    if kind in OASDIFF:
+        return Change(kind, location, detail, OASDIFF[kind], True)
+    return Change(kind, location, detail, level or OWN[kind], False)
 
 
 @dataclass(frozen=True)
@@ -96,14 +277,29 @@ class Spec:
 # ---------------------------------------------------------------------------------------------------- loading
 
 
-def load_spec(data: bytes, name: str) -> Spec:
-    """Parse YAML (or JSON) bytes into a Spec, refusing anything that is not OpenAPI 3.x."""
+class SpecLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """YAML read as JSON would (a timestamp stays text), by the C parser when PyYAML has it: specs run to 330 KB."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(data: bytes, name: str) -> Any:
+    """Parse YAML (or JSON) bytes, with one line naming the file and the line for anything malformed."""
     try:
-        doc = yaml.safe_load(data)
+        return yaml.load(data, Loader=SpecLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"{name}: not valid YAML{where}") from None
+
+
+def load_spec(data: bytes, name: str) -> Spec:
+    """Parse YAML (or JSON) bytes into a Spec, refusing anything that is not OpenAPI 3.x."""
+    doc = parse_yaml(data, name)
     if not isinstance(doc, dict):
         raise SpecError(f"{name}: not an OpenAPI document (top level is not a mapping)")
     version = doc.get("openapi")
@@ -156,8 +352,10 @@ def _resolve(spec: Spec, ref: Any) -> Any:
 
 
 def _deref(spec: Spec, value: Any, where: str) -> Mapping[str, Any]:
-    """Follow $ref chains of a parameter, body or response object to the object itself."""
+    """Follow $ref chains of a parameter, body, response or schema object to the object itself."""
     for _ in range(_MAX_DEPTH):
+        if isinstance(value, bool):
+            return {} if value else {"not": {}}
         obj = _mapping(spec, value, where)
         if "$ref" not in obj:
             return obj
@@ -165,42 +363,98 @@ def _deref(spec: Spec, value: Any, where: str) -> Mapping[str, Any]:
     raise SpecError(f"{spec.name}: $ref cycle at {where}")
 
 
-def _flatten(spec: Spec, schema: Any, where: str, depth: int = 0) -> dict[str, Any]:
-    """Resolve a schema's $ref and allOf into one mapping: properties and required merged, siblings win."""
-    if depth > _MAX_DEPTH:
-        raise SpecError(f"{spec.name}: $ref/allOf cycle at {where}")
-    if isinstance(schema, bool):
-        return {} if schema else {"not": {}}
-    own = dict(_mapping(spec, schema, where))
-    parts = []
-    if "$ref" in own:
-        parts.append(_flatten(spec, _resolve(spec, own.pop("$ref")), where, depth + 1))
-    parts += [_flatten(spec, sub, where, depth + 1) for sub in _sequence(spec, own.pop("allOf", None), where)]
-    merged: dict[str, Any] = {}
-    for part in [*parts, own]:
-        for key, value in part.items():
-            if key == "properties":
-                merged["properties"] = {**merged.get("properties", {}), **_mapping(spec, value, where)}
-            elif key == "required":
-                merged["required"] = [*merged.get("required", []), *_sequence(spec, value, where)]
-            else:
-                merged[key] = value
-    return merged
-
-
 # ---------------------------------------------------------------------------------------------------- schemas
 
 
-def _types(spec: Spec, schema: Mapping[str, Any], where: str) -> frozenset[str]:
+def _ref_name(raw: Any) -> str:
+    """The component a `$ref` names (its last segment), or '' for an inline schema."""
+    ref = raw.get("$ref") if isinstance(raw, dict) else None
+    return str(ref).rsplit("/", 1)[-1] if isinstance(ref, str) else ""
+
+
+def _branches(spec: Spec, schema: Mapping[str, Any], keyword: str, where: str) -> dict[str, Any]:
+    """The branches of a oneOf/anyOf (or the named parts of an allOf), keyed by `$ref` name or inline position."""
+    found: dict[str, Any] = {}
+    for index, raw in enumerate(_sequence(spec, schema.get(keyword), f"{where}: {keyword}")):
+        name = _ref_name(raw)
+        key = name or f"#{index}"
+        while key in found:
+            key += "'"
+        found[key] = raw
+    return found
+
+
+@dataclass(frozen=True)
+class View:
+    """A schema as compared: its keywords, properties and required names (own, inline allOf parts, matched parts)."""
+
+    schema: Mapping[str, Any]
+    properties: Mapping[str, Any]
+    required: frozenset[str]
+
+
+def _view(spec: Spec, schema: Mapping[str, Any], parts: set[str], where: str, depth: int = 0) -> View:
+    """Merge a schema with its inline allOf parts and the named parts in `parts` (siblings win)."""
+    if depth > _MAX_DEPTH:
+        raise SpecError(f"{spec.name}: allOf nested too deep at {where}")
+    merged: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    required: set[str] = set()
+    for key, raw in _branches(spec, schema, "allOf", where).items():
+        if key.startswith("#") or key in parts:
+            part = _deref(spec, raw, where)
+            inner = _view(spec, part, set(_branches(spec, part, "allOf", where)), where, depth + 1)
+            merged.update({k: v for k, v in inner.schema.items() if k not in ("properties", "required", "allOf")})
+            properties.update(inner.properties)
+            required |= inner.required
+    merged.update({k: v for k, v in schema.items() if k not in ("properties", "required", "allOf")})
+    properties.update(_mapping(spec, schema.get("properties"), f"{where}: properties"))
+    required |= _names(spec, schema.get("required"), f"{where}: required")
+    if properties:
+        merged["properties"] = properties
+    return View(merged, properties, frozenset(required))
+
+
+def _all_parts(spec: Spec, schema: Mapping[str, Any], where: str) -> set[str]:
+    return {key for key in _branches(spec, schema, "allOf", where) if not key.startswith("#")}
+
+
+def _part_properties(spec: Spec, raw: Any, where: str) -> set[str]:
+    part = _deref(spec, raw, where)
+    return set(_view(spec, part, _all_parts(spec, part, where), where).properties)
+
+
+def _names(spec: Spec, value: Any, where: str) -> set[str]:
+    """A list of property names, such as `required`."""
+    names = _sequence(spec, value, where)
+    if not all(isinstance(name, str) for name in names):
+        raise SpecError(f"{spec.name}: {where} must be a list of names")
+    return set(names)
+
+
+def _branch_properties(spec: Spec, schema: Mapping[str, Any], where: str) -> set[str]:
+    """Every property documented in a schema's oneOf/anyOf branches (where properties go when a body is split)."""
+    found: set[str] = set()
+    for keyword in ("oneOf", "anyOf"):
+        for raw in _branches(spec, schema, keyword, where).values():
+            branch = _deref(spec, raw, where)
+            found |= set(_view(spec, branch, set(_branches(spec, branch, "allOf", where)), where).properties)
+    return found
+
+
+def _types(spec: Spec, schema: Mapping[str, Any], where: str, depth: int = 0) -> frozenset[str]:
     """The set of JSON types a schema admits, as 'type' or 'type(format)'; 'any' when unconstrained."""
+    if depth > _MAX_DEPTH:
+        raise SpecError(f"{spec.name}: schemas nested too deep at {where}")
     branches = [*_sequence(spec, schema.get("oneOf"), where), *_sequence(spec, schema.get("anyOf"), where)]
-    if branches:
-        found: set[str] = set()
-        for branch in branches:
-            found |= _types(spec, _flatten(spec, branch, where), where)
-        return frozenset(found)
     declared = schema.get("type")
     names = [declared] if isinstance(declared, str) else list(_sequence(spec, declared, f"{where}: type"))
+    if branches and not [name for name in names if name != "null"]:
+        found: set[str] = set()
+        for branch in branches:
+            found |= _types(spec, _deref(spec, branch, where), where, depth + 1)
+        found |= {"null"} if "null" in names or schema.get("nullable") is True else set()
+        return frozenset(found)
     if not names:
         names = ["object"] if "properties" in schema else ["any"]
     fmt = schema.get("format")
@@ -223,111 +477,214 @@ def _show(types: frozenset[str]) -> str:
     return " | ".join(sorted(types))
 
 
-def _enum(schema: Mapping[str, Any]) -> frozenset[str] | None:
+def _enum(schema: Mapping[str, Any]) -> list[str] | None:
     values = schema.get("enum")
-    return frozenset(json.dumps(v, sort_keys=True, default=str) for v in values) if isinstance(values, list) else None
-
-
-def _enum_change(where: str, old: frozenset[str] | None, new: frozenset[str] | None, d: Direction) -> Iterator[Change]:
-    if old == new:
-        return
-    added = "any value" if new is None else ", ".join(sorted(new - (old or frozenset()))) or "none"
-    removed = "any value" if old is None else ", ".join(sorted(old - (new or frozenset()))) or "none"
-    widened = new is None or (old is not None and not new <= old)
-    narrowed = old is None or (new is not None and not old <= new)
-    breaking = widened if d == "response" else narrowed
-    yield Change("enum-changed", where, f"enum values added: {added}; removed: {removed}", breaking)
+    return [json.dumps(v, sort_keys=True, default=str) for v in values] if isinstance(values, list) else None
 
 
 Seen = frozenset[tuple[str, str]]
 
 
-def _at(where: str, pointer: str) -> str:
-    return f"{where}: {pointer}" if pointer else where
+@dataclass(frozen=True)
+class Place:
+    """Where a schema sits: the direction data flows, what it is (parameter, body, property), and how it is named."""
+
+    direction: Direction
+    subject: Literal["parameter", "body", "property"]
+    where: str
+    pointer: str
+
+    @property
+    def label(self) -> str:
+        """The location a change is reported at."""
+        return f"{self.where}: {self.pointer}" if self.pointer else self.where
+
+    def prefix(self) -> str:
+        """The start of oasdiff's check ids for this place (request-parameter, request-body, response-property...)."""
+        return f"{self.direction}-{self.subject}"
+
+    def inner(self, pointer: str) -> Place:
+        """A place below this one: a property, an item, a branch (a parameter's insides stay the parameter's)."""
+        return Place(self.direction, "parameter" if self.subject == "parameter" else "property", self.where, pointer)
 
 
-def _ref_of(raw: Any) -> str:
-    return str(raw.get("$ref", "")) if isinstance(raw, dict) else ""
+def _type_change(place: Place, old: frozenset[str], new: frozenset[str]) -> Change | None:
+    """Class a type change: nullable flips, widening or narrowing, by direction."""
+    if old == new:
+        return None
+    detail = f"type {_show(old)} -> {_show(new)}"
+    prefix = place.prefix()
+    if old - {"null"} == new - {"null"}:
+        became = "became-nullable" if "null" in new else "became-not-nullable"
+        return _change(f"{prefix}-{became}", place.label, detail)
+    widened, narrowed = _covers(new, old), _covers(old, new)
+    if place.direction == "response":
+        suffix = "generalized" if widened else "specialized" if narrowed else "changed"
+    else:
+        suffix = "generalized" if widened else "changed"
+    return _change(f"{prefix}-type-{suffix}", place.label, detail)
 
 
-def _compare_schema(
-    old: tuple[Spec, Any], new: tuple[Spec, Any], where: str, pointer: str, d: Direction, seen: Seen
-) -> Iterator[Change]:
-    """Yield type, enum and property changes between two schemas, recursing through properties and items."""
-    (os_, oraw), (ns, nraw) = old, new
-    refs = (_ref_of(oraw), _ref_of(nraw))
-    if refs in seen:
-        return  # a recursive schema: this pair is already being compared further up
-    if refs != ("", ""):
-        seen = seen | {refs}
-    if len(seen) > _MAX_DEPTH:
-        raise SpecError(f"{ns.name}: schemas nested too deep at {where}")
-    o, n = _flatten(os_, oraw, where), _flatten(ns, nraw, where)
-    at = _at(where, pointer)
-    ot, nt = _types(os_, o, where), _types(ns, n, where)
-    if ot != nt:
-        breaking = not _covers(ot, nt) if d == "response" else not _covers(nt, ot)
-        yield Change("type-changed", at, f"type {_show(ot)} -> {_show(nt)}", breaking)
-    yield from _enum_change(at, _enum(o), _enum(n), d)
-    if "items" in o and "items" in n:
-        yield from _compare_schema((os_, o["items"]), (ns, n["items"]), where, f"{pointer}[]", d, seen)
-    yield from _compare_properties((os_, o), (ns, n), where, pointer, d, seen)
-
-
-def _compare_properties(
-    old: tuple[Spec, Mapping[str, Any]],
-    new: tuple[Spec, Mapping[str, Any]],
-    where: str,
-    pointer: str,
-    d: Direction,
-    seen: Seen,
-) -> Iterator[Change]:
-    """Yield added, removed and required-flipped properties, then recurse into the ones both sides have."""
-    (os_, o), (ns, n) = old, new
-    oprops = _mapping(os_, o.get("properties"), f"{where}: properties")
-    nprops = _mapping(ns, n.get("properties"), f"{where}: properties")
-    oreq = _names(os_, o.get("required"), f"{where}: required")
-    nreq = _names(ns, n.get("required"), f"{where}: required")
-    for name in sorted(oprops.keys() - nprops.keys(), key=str):
-        yield Change("property-removed", _at(where, _join(pointer, str(name))), "property removed", True)
-    for name in sorted(nprops.keys() - oprops.keys(), key=str):
-        required = name in nreq
-        detail = f"{'required' if required else 'optional'} property added"
-        yield Change("property-added", _at(where, _join(pointer, str(name))), detail, required and d == "request")
-    for name in sorted(oprops.keys() & nprops.keys(), key=str):
-        at = _at(where, _join(pointer, str(name)))
-        if name in nreq and name not in oreq:
-            yield Change("property-required", at, "optional -> required", d == "request")
-        if name in oreq and name not in nreq:
-            yield Change("property-optional", at, "required -> optional", d == "response")
-        yield from _compare_schema((os_, oprops[name]), (ns, nprops[name]), where, _join(pointer, str(name)), d, seen)
-
-
-def _names(spec: Spec, value: Any, where: str) -> set[str]:
-    """A list of property names, such as `required`."""
-    names = _sequence(spec, value, where)
-    if not all(isinstance(name, str) for name in names):
-        raise SpecError(f"{spec.name}: {where} must be a list of names")
-    return set(names)
+def _enum_changes(place: Place, old: list[str] | None, new: list[str] | None) -> Iterator[Change]:
+    """Values added to and removed from an enum, each change once, at the level its direction gives it."""
+    if old == new:
+        return
+    prefix, label = place.prefix(), place.label
+    response = place.direction == "response"
+    if old is None and new is not None:
+        if response:
+            yield _change("enum-added", label, f"restricted to the enum {', '.join(new)}", "INFO")
+        else:
+            yield _change(f"{prefix}-became-enum", label, f"restricted to the enum {', '.join(new)}")
+        return
+    if new is None:
+        yield _change("enum-dropped", label, "no longer an enum", "WARN" if response else "INFO")
+        return
+    added = [value for value in new if value not in (old or [])]
+    removed = [value for value in old or [] if value not in new]
+    if added:
+        kind = "response-property-enum-value-added" if response else f"{prefix}-enum-value-added"
+        if place.subject == "body" and not response:
+            kind = "request-property-enum-value-added"
+        yield _change(kind, label, f"enum value added: {', '.join(added)}")
+    if removed:
+        if response:
+            kind = (
+                "response-mediatype-enum-value-removed" if place.subject == "body" else f"{prefix}-enum-value-removed"
+            )
+        else:
+            kind = f"{prefix}-enum-value-removed"
+        yield _change(kind, label, f"enum value removed: {', '.join(removed)}")
 
 
 def _join(pointer: str, name: str) -> str:
     return f"{pointer}.{name}" if pointer else name
 
 
+def _compare_schema(old: tuple[Spec, Any], new: tuple[Spec, Any], place: Place, seen: Seen) -> Iterator[Change]:
+    """Yield the changes between two schemas: type, enum, compositions, properties, items, recursively."""
+    (os_, oraw), (ns, nraw) = old, new
+    refs = (_ref_name(oraw), _ref_name(nraw))
+    if refs != ("", "") and refs in seen:
+        return  # a recursive schema: this pair is already being compared further up
+    if refs != ("", ""):
+        seen = seen | {refs}
+    if len(seen) > _MAX_DEPTH:
+        raise SpecError(f"{ns.name}: schemas nested too deep at {place.where}")
+    o, n = _deref(os_, oraw, place.where), _deref(ns, nraw, place.where)
+    oparts, nparts = _branches(os_, o, "allOf", place.where), _branches(ns, n, "allOf", place.where)
+    onamed, nnamed = _all_parts(os_, o, place.where), _all_parts(ns, n, place.where)
+    # A named part only one side has is merged like the others when the other side still documents all of its
+    # properties (the vendor inlined it, moved them into it or into oneOf branches); else it is reported as a part.
+    ofull, nfull = _view(os_, o, onamed, place.where), _view(ns, n, nnamed, place.where)
+    odocumented = set(ofull.properties) | _branch_properties(os_, ofull.schema, place.where)
+    ndocumented = set(nfull.properties) | _branch_properties(ns, nfull.schema, place.where)
+    okeep = {k for k in onamed if k in nnamed or _part_properties(os_, oparts[k], place.where) <= ndocumented}
+    nkeep = {k for k in nnamed if k in onamed or _part_properties(ns, nparts[k], place.where) <= odocumented}
+    ov, nv = _view(os_, o, okeep, place.where), _view(ns, n, nkeep, place.where)
+    change = _type_change(place, _types(os_, ov.schema, place.where), _types(ns, nv.schema, place.where))
+    if change is not None:
+        yield change
+    yield from _enum_changes(place, _enum(ov.schema), _enum(nv.schema))
+    yield from _compare_all_of(place, sorted(onamed - okeep), sorted(nnamed - nkeep))
+    yield from _compare_choices((os_, ov.schema), (ns, nv.schema), place, seen)
+    if "items" in ov.schema and "items" in nv.schema:
+        items = place.inner(f"{place.pointer}[]")
+        yield from _compare_schema((os_, ov.schema["items"]), (ns, nv.schema["items"]), items, seen)
+    yield from _compare_properties((os_, ov), (ns, nv), place, seen)
+
+
+def _composition(place: Place, keyword: str, change: str) -> str:
+    return f"{place.direction}-{'body' if place.subject == 'body' else 'property'}-{keyword}-{change}"
+
+
+def _compare_all_of(place: Place, removed: list[str], added: list[str]) -> Iterator[Change]:
+    """Named allOf parts only one side has, whose properties the other side does not document."""
+    for key in removed:
+        yield _change(_composition(place, "all-of", "removed"), place.label, f"allOf part {key} removed")
+    for key in added:
+        yield _change(_composition(place, "all-of", "added"), place.label, f"allOf part {key} added")
+
+
+def _compare_choices(
+    old: tuple[Spec, Mapping[str, Any]], new: tuple[Spec, Mapping[str, Any]], place: Place, seen: Seen
+) -> Iterator[Change]:
+    """Compare oneOf/anyOf branch by branch; the other keyword over the branches is one change, not a rebuild."""
+    (os_, o), (ns, n) = old, new
+    ob = {kw: _branches(os_, o, kw, place.where) for kw in ("oneOf", "anyOf")}
+    nb = {kw: _branches(ns, n, kw, place.where) for kw in ("oneOf", "anyOf")}
+    pairs = [("oneOf", ob["oneOf"], nb["oneOf"]), ("anyOf", ob["anyOf"], nb["anyOf"])]
+    for first, second in (("oneOf", "anyOf"), ("anyOf", "oneOf")):
+        if ob[first] and not ob[second] and nb[second] and not nb[first]:
+            kind = "one-of-became-any-of" if first == "oneOf" else "any-of-became-one-of"
+            level = "WARN" if place.direction == "response" and first == "oneOf" else "INFO"
+            yield _change(kind, place.label, f"{first} -> {second}", level)
+            pairs = [(second, ob[first], nb[second])]
+    for keyword, obr, nbr in pairs:
+        dashed = "one-of" if keyword == "oneOf" else "any-of"
+        if keyword == "oneOf" and place.subject == "body" and nbr and not obr and not ob["anyOf"]:
+            detail = f"restructured into a oneOf of {', '.join(nbr)}"
+            yield _change(f"{place.direction}-body-wrapped-in-one-of", place.label, detail)
+        else:
+            for key in [key for key in obr if key not in nbr]:
+                yield _change(_composition(place, dashed, "removed"), place.label, f"{keyword} branch {key} removed")
+            for key in [key for key in nbr if key not in obr]:
+                yield _change(_composition(place, dashed, "added"), place.label, f"{keyword} branch {key} added")
+        for key in [key for key in obr if key in nbr]:
+            branch = place.inner(f"{place.pointer}<{keyword} {key}>")
+            yield from _compare_schema((os_, obr[key]), (ns, nbr[key]), branch, seen)
+
+
+def _compare_properties(old: tuple[Spec, View], new: tuple[Spec, View], place: Place, seen: Seen) -> Iterator[Change]:
+    """Yield added, removed and required-flipped properties, then recurse into the ones both sides have."""
+    (os_, o), (ns, n) = old, new
+    response = place.direction == "response"
+    moved_out = _branch_properties(ns, n.schema, place.where)  # now documented in a oneOf/anyOf branch
+    moved_in = _branch_properties(os_, o.schema, place.where)
+    for name in sorted(o.properties.keys() - n.properties.keys(), key=str):
+        if name in moved_out:
+            continue
+        at = place.inner(_join(place.pointer, str(name))).label
+        if response:
+            kind = "response-required-property-removed" if name in o.required else "response-optional-property-removed"
+        else:
+            kind = "request-property-removed"
+        yield _change(kind, at, "property removed")
+    for name in sorted(n.properties.keys() - o.properties.keys(), key=str):
+        if name in moved_in:
+            continue
+        at = place.inner(_join(place.pointer, str(name))).label
+        required = name in n.required
+        if response:
+            kind = "response-required-property-added" if required else "response-optional-property-added"
+        else:
+            kind = "new-required-request-property" if required else "new-optional-request-property"
+        yield _change(kind, at, f"{'required' if required else 'optional'} property added")
+    for name in sorted(o.properties.keys() & n.properties.keys(), key=str):
+        inner = place.inner(_join(place.pointer, str(name)))
+        if name in n.required and name not in o.required:
+            kind = "response-property-became-required" if response else "request-property-became-required"
+            yield _change(kind, inner.label, "optional -> required")
+        if name in o.required and name not in n.required:
+            kind = "response-property-became-optional" if response else "request-property-became-optional"
+            yield _change(kind, inner.label, "required -> optional")
+        yield from _compare_schema((os_, o.properties[name]), (ns, n.properties[name]), inner, seen)
+
+
 def _compare_content(old: tuple[Spec, Any], new: tuple[Spec, Any], where: str, d: Direction) -> Iterator[Change]:
     """Yield media types added or removed, and schema changes of the media types both sides have."""
     (os_, oc), (ns, nc) = old, new
     ocontent, ncontent = _mapping(os_, oc, f"{where}: content"), _mapping(ns, nc, f"{where}: content")
+    prefix = "request-body" if d == "request" else "response"
     for media in sorted(ocontent.keys() - ncontent.keys(), key=str):
-        yield Change("media-type-removed", f"{where} {media}", "media type removed", True)
+        yield _change(f"{prefix}-media-type-removed", f"{where} {media}", "media type removed")
     for media in sorted(ncontent.keys() - ocontent.keys(), key=str):
-        yield Change("media-type-added", f"{where} {media}", "media type added", False)
+        yield _change(f"{prefix}-media-type-added", f"{where} {media}", "media type added")
     for media in sorted(ocontent.keys() & ncontent.keys(), key=str):
         at = f"{where} {media}"
         oschema = _mapping(os_, ocontent[media], at).get("schema", {})
         nschema = _mapping(ns, ncontent[media], at).get("schema", {})
-        yield from _compare_schema((os_, oschema), (ns, nschema), at, "", d, frozenset())
+        yield from _compare_schema((os_, oschema), (ns, nschema), Place(d, "body", at, ""), frozenset())
 
 
 # ------------------------------------------------------------------------------------------------- operations
@@ -402,11 +759,11 @@ def _compare_param(old: Operation, new: Operation, okey: tuple[str, str], nkey: 
     where = f"{new.label} {nkey[0]} parameter {nkey[1]}"
     oreq, nreq = op.get("required") is True, np_.get("required") is True
     if nreq and not oreq:
-        yield Change("parameter-required", where, "optional -> required", True)
+        yield _change("request-parameter-became-required", where, "optional -> required")
     if oreq and not nreq:
-        yield Change("parameter-optional", where, "required -> optional", False)
+        yield _change("request-parameter-became-optional", where, "required -> optional")
     oschema, nschema = (old.spec, _param_schema(op)), (new.spec, _param_schema(np_))
-    yield from _compare_schema(oschema, nschema, where, "", "request", frozenset())
+    yield from _compare_schema(oschema, nschema, Place("request", "parameter", where, ""), frozenset())
 
 
 def _compare_params(old: Operation, new: Operation) -> Iterator[Change]:
@@ -423,15 +780,19 @@ def _compare_params(old: Operation, new: Operation) -> Iterator[Change]:
         for name in removed:
             where = f"{new.label} {location} parameter {name}"
             if name in renamed:
-                yield Change("parameter-renamed", where, f"renamed to {renamed[name]}", True)
+                yield _change("parameter-renamed", where, f"renamed to {renamed[name]}")
                 yield from _compare_param(old, new, (location, name), (location, renamed[name]))
+            elif old.params[(location, name)].get("deprecated") is True:
+                yield _change("request-parameter-removed-with-deprecation", where, "deprecated parameter removed")
             else:
-                yield Change("parameter-removed", where, "parameter removed", True)
+                yield _change("request-parameter-removed", where, "parameter removed")
         for name in added:
             if name not in renamed.values():
                 required = new.params[(location, name)].get("required") is True
+                kind = "new-request-path-parameter" if location == "path" else "new-optional-request-parameter"
+                kind = "new-required-request-parameter" if required and location != "path" else kind
                 detail = f"{'required' if required else 'optional'} parameter added"
-                yield Change("parameter-added", f"{new.label} {location} parameter {name}", detail, required)
+                yield _change(kind, f"{new.label} {location} parameter {name}", detail)
         for name in oorder:
             if (location, name) in new.params:
                 yield from _compare_param(old, new, (location, name), (location, name))
@@ -445,14 +806,15 @@ def _compare_body(old: Operation, new: Operation) -> Iterator[Change]:
     nb = _deref(new.spec, new.body.get("requestBody"), where)
     oreq, nreq = ob.get("required") is True, nb.get("required") is True
     if has_old and not has_new:
-        yield Change("request-body-removed", where, "request body removed", True)
+        yield _change("request-body-removed", where, "request body removed")
     elif has_new and not has_old:
-        yield Change("request-body-added", where, f"{'required' if nreq else 'optional'} request body added", nreq)
+        kind = "request-body-added-required" if nreq else "request-body-added-optional"
+        yield _change(kind, where, f"{'required' if nreq else 'optional'} request body added")
     elif has_old and has_new:
         if nreq and not oreq:
-            yield Change("request-body-required", where, "optional -> required", True)
+            yield _change("request-body-became-required", where, "optional -> required")
         if oreq and not nreq:
-            yield Change("request-body-optional", where, "required -> optional", False)
+            yield _change("request-body-became-optional", where, "required -> optional")
         yield from _compare_content((old.spec, ob.get("content")), (new.spec, nb.get("content")), where, "request")
 
 
@@ -466,13 +828,11 @@ def _compare_responses(old: Operation, new: Operation) -> Iterator[Change]:
     nresp = _mapping(new.spec, new.body.get("responses"), f"{new.label}: responses")
     ostatus, nstatus = {str(s): s for s in oresp}, {str(s): s for s in nresp}
     for status in sorted(ostatus.keys() - nstatus.keys(), key=str):
-        kind = "success" if _is_success(status) else "error"
-        detail = f"{kind} status no longer documented"
-        yield Change("response-removed", f"{new.label} response {status}", detail, _is_success(status))
+        kind = "response-success-status-removed" if _is_success(status) else "response-non-success-status-removed"
+        yield _change(kind, f"{new.label} response {status}", "status no longer documented")
     for status in sorted(nstatus.keys() - ostatus.keys(), key=str):
-        kind = "success" if _is_success(status) else "error"
-        detail = f"{kind} status newly documented"
-        yield Change("response-added", f"{new.label} response {status}", detail, _is_success(status))
+        kind = "response-success-status-added" if _is_success(status) else "response-non-success-status-added"
+        yield _change(kind, f"{new.label} response {status}", "status newly documented")
     for status in sorted(ostatus.keys() & nstatus.keys(), key=str):
         where = f"{new.label} response {status}"
         o = _deref(old.spec, oresp[ostatus[status]], where)
@@ -484,20 +844,24 @@ def _compare_operations(old: Spec, new: Spec) -> Iterator[Change]:
     """Yield every change to operations, their parameters, bodies, responses and security requirements."""
     oops, nops = _operations(old), _operations(new)
     for key in sorted(oops.keys() - nops.keys(), key=str):
-        yield Change("operation-removed", oops[key].label, "operation removed", True)
+        deprecated = oops[key].body.get("deprecated") is True
+        kind = "api-removed-with-deprecation" if deprecated else "api-removed-without-deprecation"
+        yield _change(kind, oops[key].label, "operation removed")
     for key in sorted(nops.keys() - oops.keys(), key=str):
-        yield Change("operation-added", nops[key].label, "operation added", False)
+        yield _change("endpoint-added", nops[key].label, "operation added")
     for key in sorted(oops.keys() & nops.keys(), key=str):
         o, n = oops[key], nops[key]
         oid, nid = o.body.get("operationId"), n.body.get("operationId")
         if oid != nid:
-            yield Change("operation-id-changed", n.label, f"operationId {oid} -> {nid}", True)
+            kind = "api-operation-id-added" if oid is None else "api-operation-id-removed"
+            yield _change(kind, n.label, f"operationId {oid} -> {nid} (the generated function is renamed)")
         if n.body.get("deprecated") is True and o.body.get("deprecated") is not True:
-            yield Change("operation-deprecated", n.label, "operation deprecated", False)
+            yield _change("endpoint-deprecated", n.label, "operation deprecated")
         yield from _compare_params(o, n)
         yield from _compare_body(o, n)
         yield from _compare_responses(o, n)
-        yield from _compare_requirements(o, n)
+        if "security" in o.body or "security" in n.body:
+            yield from _compare_requirements(o, n)
 
 
 # --------------------------------------------------------------------------------------- security and servers
@@ -513,22 +877,42 @@ def _requirement(spec: Spec, raw: Any, where: str) -> Requirement:
     return frozenset(frozenset(str(name) for name in _mapping(spec, alt, where)) for alt in alternatives)
 
 
-def _show_requirement(req: Requirement) -> str:
-    return " or ".join(sorted(" + ".join(sorted(alt)) or "none" for alt in req))
+def _show_requirement(alternative: frozenset[str]) -> str:
+    return " + ".join(sorted(alternative)) or "none"
+
+
+def _requirement_changes(oreq: Requirement, nreq: Requirement, where: str, scope: str) -> Iterator[Change]:
+    """Alternatives that stop being enough (anonymous access apart) and alternatives added."""
+    for alternative in sorted(oreq - nreq, key=sorted):
+        if any(new <= alternative for new in nreq):
+            continue  # callers using this alternative still satisfy a remaining one
+        if not alternative:
+            yield _change("security-anonymous-access-removed", where, f"security none -> {_alternatives(nreq)}")
+        else:
+            yield _change(f"{scope}-removed", where, f"security alternative {_show_requirement(alternative)} removed")
+    for alternative in sorted(nreq - oreq, key=sorted):
+        if alternative:
+            yield _change(f"{scope}-added", where, f"security alternative {_show_requirement(alternative)} added")
+
+
+def _alternatives(req: Requirement) -> str:
+    return " or ".join(sorted(_show_requirement(alt) for alt in req))
 
 
 def _compare_requirements(old: Operation, new: Operation) -> Iterator[Change]:
-    """Yield a change when the security an operation demands differs; breaking when old credentials stop working."""
+    """Changes to the security an operation that declares its own demands."""
     oraw = old.body["security"] if "security" in old.body else old.spec.doc.get("security")
     nraw = new.body["security"] if "security" in new.body else new.spec.doc.get("security")
     oreq = _requirement(old.spec, oraw, f"{old.label}: security")
     nreq = _requirement(new.spec, nraw, f"{new.label}: security")
-    if oreq == nreq:
-        return
-    # A client satisfies one old alternative; it still works if some new alternative asks for no more than that.
-    breaking = any(not any(alt_new <= alt_old for alt_new in nreq) for alt_old in oreq)
-    detail = f"security {_show_requirement(oreq)} -> {_show_requirement(nreq)}"
-    yield Change("security-requirement-changed", f"{new.label} security", detail, breaking)
+    yield from _requirement_changes(oreq, nreq, f"{new.label} security", "api-security")
+
+
+def _compare_global_security(old: Spec, new: Spec) -> Iterator[Change]:
+    """Changes to the top-level security, which every operation without its own inherits."""
+    oreq = _requirement(old, old.doc.get("security"), "security")
+    nreq = _requirement(new, new.doc.get("security"), "security")
+    yield from _requirement_changes(oreq, nreq, "security", "api-global-security")
 
 
 def _schemes(spec: Spec) -> Mapping[str, Any]:
@@ -540,15 +924,17 @@ def _compare_schemes(old: Spec, new: Spec) -> Iterator[Change]:
     """Yield security schemes removed, added, or changed in how the credential is sent."""
     oschemes, nschemes = _schemes(old), _schemes(new)
     for name in sorted(oschemes.keys() - nschemes.keys(), key=str):
-        yield Change("security-scheme-removed", f"security scheme {name}", "scheme removed", True)
+        yield _change("api-security-component-removed", f"security scheme {name}", "scheme removed")
     for name in sorted(nschemes.keys() - oschemes.keys(), key=str):
-        yield Change("security-scheme-added", f"security scheme {name}", "scheme added", False)
+        yield _change("api-security-component-added", f"security scheme {name}", "scheme added")
     for name in sorted(oschemes.keys() & nschemes.keys(), key=str):
         where = f"security scheme {name}"
         o, n = _deref(old, oschemes[name], where), _deref(new, nschemes[name], where)
+        if o.get("type") != n.get("type"):
+            yield _change("api-security-component-type-changed", where, f"type {o.get('type')} -> {n.get('type')}")
         diffs = [f"{field} {o.get(field)} -> {n.get(field)}" for field in SCHEME_FIELDS if o.get(field) != n.get(field)]
         if diffs:
-            yield Change("security-scheme-changed", where, "; ".join(diffs), True)
+            yield _change("security-scheme-changed", where, "; ".join(diffs))
 
 
 def _servers(spec: Spec) -> list[str]:
@@ -558,14 +944,14 @@ def _servers(spec: Spec) -> list[str]:
 
 
 def _compare_servers(old: Spec, new: Spec) -> Iterator[Change]:
-    """Yield server URLs removed (breaking) and added (not)."""
+    """Yield server URLs removed and added."""
     ourls, nurls = _servers(old), _servers(new)
     for url in ourls:
         if url not in nurls:
-            yield Change("server-removed", "servers", f"server {url} removed", True)
+            yield _change("server-removed", "servers", f"server {url} removed")
     for url in nurls:
         if url not in ourls:
-            yield Change("server-added", "servers", f"server {url} added", False)
+            yield _change("server-added", "servers", f"server {url} added")
 
 
 def _compare_info(old: Spec, new: Spec) -> Iterator[Change]:
@@ -573,7 +959,7 @@ def _compare_info(old: Spec, new: Spec) -> Iterator[Change]:
     ninfo = _mapping(new, new.doc.get("info"), "info")
     if oinfo.get("version") != ninfo.get("version"):
         detail = f"info.version {oinfo.get('version')} -> {ninfo.get('version')}"
-        yield Change("info-version-changed", "info", detail, False)
+        yield _change("info-version-changed", "info", detail)
 
 
 def diff_specs(old: Spec, new: Spec) -> list[Change]:
@@ -582,23 +968,36 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
         *_compare_info(old, new),
         *_compare_servers(old, new),
         *_compare_schemes(old, new),
+        *_compare_global_security(old, new),
         *_compare_operations(old, new),
     ]
 
 
 # ------------------------------------------------------------------------------------------------------ output
 
+LABELS = {"ERR": "BREAKING", "WARN": "WARNING", "INFO": "non-breaking"}
+
 
 def format_report(changes: Sequence[Change], old: str, new: str) -> str:
-    """One line per change, breaking ones first, then a summary line."""
-    ordered = [c for c in changes if c.breaking] + [c for c in changes if not c.breaking]
-    lines = [f"{'BREAKING' if c.breaking else 'non-breaking'}: {c.location}: {c.detail} [{c.kind}]" for c in ordered]
-    breaking = sum(c.breaking for c in changes)
-    if not changes:
-        lines.append(f"no changes between {old} and {new}")
-    else:
-        lines.append(f"{len(changes)} change(s) between {old} and {new}: {breaking} breaking")
+    """One line per change, ERR first, then WARN, then INFO, then a summary line."""
+    ordered = [c for level in LEVELS for c in changes if c.level == level]
+    lines = [
+        f"{LABELS[c.level]} ({c.level}): {c.location}: {c.detail} [{'oasdiff' if c.oasdiff else 'aitasks'}:{c.kind}]"
+        for c in ordered
+    ]
+    lines.append(summary(changes, old, new))
     return "\n".join(lines)
+
+
+def summary(changes: Sequence[Change], old: str, new: str) -> str:
+    """The report's last line: how many changes of each level."""
+    if not changes:
+        return f"no changes between {old} and {new}"
+    count = {level: sum(c.level == level for c in changes) for level in LEVELS}
+    return (
+        f"{len(changes)} change(s) between {old} and {new}: {count['ERR']} breaking (ERR),"
+        f" {count['WARN']} to review (WARN), {count['INFO']} non-breaking (INFO)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -606,7 +1005,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path, help="the spec clients were written against")
     parser.add_argument("new", type=Path, help="the spec to compare with it")
-    parser.add_argument("--json", action="store_true", help="print a JSON list of {kind, location, detail, breaking}")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list of {kind, location, detail, level, breaking, oasdiff}"
+    )
     args = parser.parse_args(argv)
     try:
         changes = diff_specs(read_spec(args.old), read_spec(args.new))
@@ -614,7 +1015,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spec_diff: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([asdict(c) for c in changes], indent=2))
+        print(json.dumps([c.as_json() for c in changes], indent=2))
     else:
         print(format_report(changes, str(args.old), str(args.new)))
     return 1 if any(c.breaking for c in changes) else 0

@@ -28,11 +28,11 @@ def run_extract(page: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, li
 
 
 def test_seed_page_gives_the_committed_spec_byte_for_byte(tmp_path: Path) -> None:
-    """Extracting the vendor page reproduces specs/gcore/openapi.yaml exactly, and so its recorded sha256."""
+    """Extracting the vendor page reproduces specs/gcore/seed/cancel-ai-task.yaml exactly, and its recorded sha256."""
     out = tmp_path / "openapi.yaml"
-    assert extract_gcore_spec.main([str(GCORE / "source-page.txt"), "--output", str(out)]) == 0
-    assert out.read_bytes() == (GCORE / "openapi.yaml").read_bytes()
-    recorded = json.loads((GCORE / "provenance.json").read_text())["sha256"]
+    assert extract_gcore_spec.main([str(GCORE / "seed" / "cancel-ai-task.md"), "--output", str(out)]) == 0
+    assert out.read_bytes() == (GCORE / "seed" / "cancel-ai-task.yaml").read_bytes()
+    recorded = json.loads((GCORE / "provenance.json").read_text())["seed/cancel-ai-task.yaml"]["sha256"]
     assert hashlib.sha256(out.read_bytes()).hexdigest() == recorded
 
 

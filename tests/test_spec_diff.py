@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
+from spec_diff import OASDIFF, OWN, SpecError, diff_specs, main
 from spec_diff import Spec as SpecDoc
-from spec_diff import SpecError, diff_specs, main
 
 ROOT = Path(__file__).resolve().parent.parent
 Spec = dict[str, Any]
@@ -120,6 +120,14 @@ def _kinds(changes: list[dict[str, Any]]) -> set[tuple[str, bool]]:
     return {(c["kind"], c["breaking"]) for c in changes}
 
 
+def test_every_kind_has_one_level_and_oasdiff_ids_are_oasdiffs() -> None:
+    """Every level is ERR, WARN or INFO, and this script's own kinds never reuse an oasdiff check id."""
+    assert set(OASDIFF.values()) | set(OWN.values()) <= {"ERR", "WARN", "INFO"}
+    assert not OASDIFF.keys() & OWN.keys()
+    assert OASDIFF["response-property-enum-value-added"] == "WARN"
+    assert OASDIFF["request-parameter-removed"] == "WARN"
+
+
 # Each case: (mutation of the new spec, the set of (kind, breaking) expected).
 def _drop_post(s: Spec) -> None:
     del s["paths"]["/tasks/{task_id}/cancel"]["post"]
@@ -183,83 +191,131 @@ RESULT = "components.schemas.Result.properties"
 BODY = "components.schemas.CancelRequest"
 
 CASES: list[tuple[str, Mutation, set[tuple[str, bool]]]] = [
-    ("operation removed", _drop_post, {("operation-removed", True), ("operation-added", False)}),
-    ("method changed", _post_to_put, {("operation-removed", True), ("operation-added", False)}),
-    ("path changed", _move_path, {("operation-removed", True), ("operation-added", False)}),
+    ("operation removed", _drop_post, {("api-removed-without-deprecation", True), ("endpoint-added", False)}),
+    ("method changed", _post_to_put, {("api-removed-without-deprecation", True), ("endpoint-added", False)}),
+    ("path changed", _move_path, {("api-removed-without-deprecation", True), ("endpoint-added", False)}),
     ("path parameter renamed", _rename_path_param, {("parameter-renamed", True)}),
-    ("operationId changed", _set(f"{POST}.operationId", "stop"), {("operation-id-changed", True)}),
-    ("operation deprecated", _set(f"{POST}.deprecated", True), {("operation-deprecated", False)}),
+    ("operationId changed", _set(f"{POST}.operationId", "stop"), {("api-operation-id-removed", False)}),
+    ("operation deprecated", _set(f"{POST}.deprecated", True), {("endpoint-deprecated", False)}),
     ("query parameter renamed", _set(f"{POST}.parameters.0.name", "why"), {("parameter-renamed", True)}),
     (
         "header parameter renamed via $ref",
         _set("components.parameters.trace.name", "X-Id"),
         {("parameter-renamed", True)},
     ),
-    ("query parameter removed", _delete(f"{POST}.parameters.0"), {("parameter-removed", True)}),
+    ("query parameter removed", _delete(f"{POST}.parameters.0"), {("request-parameter-removed", False)}),
     (
         "required parameter added",
         lambda s: _post(s)["parameters"].append({"name": "n", "in": "query", "required": True}),
-        {("parameter-added", True)},
+        {("new-required-request-parameter", True)},
     ),
     (
         "optional header parameter added",
         lambda s: _post(s)["parameters"].append({"name": "X-N", "in": "header"}),
-        {("parameter-added", False)},
+        {("new-optional-request-parameter", False)},
     ),
     (
         "optional -> required parameter",
         lambda s: _query(s, "reason").update(required=True),
-        {("parameter-required", True)},
+        {("request-parameter-became-required", True)},
     ),
-    ("required -> optional parameter", lambda s: _query(s, "mode").pop("required"), {("parameter-optional", False)}),
-    ("parameter type changed", _set(f"{POST}.parameters.1.schema.type", "integer"), {("type-changed", True)}),
+    (
+        "required -> optional parameter",
+        lambda s: _query(s, "mode").pop("required"),
+        {("request-parameter-became-optional", False)},
+    ),
+    (
+        "parameter type changed",
+        _set(f"{POST}.parameters.1.schema.type", "integer"),
+        {("request-parameter-type-changed", True)},
+    ),
     (
         "parameter type widened",
         _set(f"{POST}.parameters.1.schema.type", ["string", "integer"]),
-        {("type-changed", False)},
+        {("request-parameter-type-generalized", False)},
     ),
     ("request body removed", _delete(f"{POST}.requestBody"), {("request-body-removed", True)}),
-    ("optional -> required body", _set(f"{POST}.requestBody.required", True), {("request-body-required", True)}),
-    ("body property made required", _set(f"{BODY}.required", ["force"]), {("property-required", True)}),
-    ("optional body property added", _set(f"{BODY}.properties.why", {"type": "string"}), {("property-added", False)}),
+    ("optional -> required body", _set(f"{POST}.requestBody.required", True), {("request-body-became-required", True)}),
+    ("body property made required", _set(f"{BODY}.required", ["force"]), {("request-property-became-required", True)}),
+    (
+        "optional body property added",
+        _set(f"{BODY}.properties.why", {"type": "string"}),
+        {("new-optional-request-property", False)},
+    ),
     (
         "required body property added",
         _all(_set(f"{BODY}.properties.why", {"type": "string"}), _set(f"{BODY}.required", ["why"])),
-        {("property-added", True)},
+        {("new-required-request-property", True)},
     ),
-    ("body property removed", _delete(f"{BODY}.properties.force"), {("property-removed", True)}),
+    ("body property removed", _delete(f"{BODY}.properties.force"), {("request-property-removed", False)}),
     (
         "body property type widened",
         _set(f"{BODY}.properties.force.type", ["boolean", "string"]),
-        {("type-changed", False)},
+        {("request-property-type-generalized", False)},
     ),
     (
         "body media type removed",
         _set(f"{POST}.requestBody.content", {"text/plain": {}}),
-        {("media-type-removed", True), ("media-type-added", False)},
+        {("request-body-media-type-removed", True), ("request-body-media-type-added", False)},
     ),
-    ("success status added", _set(f"{POST}.responses.200", {"description": "OK"}), {("response-added", True)}),
-    ("error status added", _set(f"{POST}.responses.429", {"description": "Slow down"}), {("response-added", False)}),
-    ("success status removed", _delete(f"{POST}.responses.202"), {("response-removed", True)}),
-    ("error status removed", _delete(f"{POST}.responses.404"), {("response-removed", False)}),
-    ("response property removed", _delete(f"{RESULT}.result"), {("property-removed", True)}),
-    ("response property added", _set(f"{RESULT}.extra", {"type": "integer"}), {("property-added", False)}),
-    ("response property retyped", _set(f"{RESULT}.result.type", "integer"), {("type-changed", True)}),
-    ("response property made nullable", _set(f"{RESULT}.result.type", ["string", "null"]), {("type-changed", True)}),
-    ("response property narrowed", _set(f"{RESULT}.result.format", "uuid"), {("type-changed", False)}),
-    ("response required -> optional", _set("components.schemas.Result.required", []), {("property-optional", True)}),
-    ("response array items retyped", _set(f"{RESULT}.tags.items.type", "integer"), {("type-changed", True)}),
-    ("response enum value added", _set(f"{RESULT}.state.enum", ["done", "revoked", "lost"]), {("enum-changed", True)}),
-    ("response enum value removed", _set(f"{RESULT}.state.enum", ["done"]), {("enum-changed", False)}),
+    (
+        "success status added",
+        _set(f"{POST}.responses.200", {"description": "OK"}),
+        {("response-success-status-added", False)},
+    ),
+    (
+        "error status added",
+        _set(f"{POST}.responses.429", {"description": "Slow down"}),
+        {("response-non-success-status-added", False)},
+    ),
+    ("success status removed", _delete(f"{POST}.responses.202"), {("response-success-status-removed", True)}),
+    ("error status removed", _delete(f"{POST}.responses.404"), {("response-non-success-status-removed", False)}),
+    ("response property removed", _delete(f"{RESULT}.result"), {("response-required-property-removed", True)}),
+    (
+        "response property added",
+        _set(f"{RESULT}.extra", {"type": "integer"}),
+        {("response-optional-property-added", False)},
+    ),
+    ("response property retyped", _set(f"{RESULT}.result.type", "integer"), {("response-property-type-changed", True)}),
+    (
+        "response property made nullable",
+        _set(f"{RESULT}.result.type", ["string", "null"]),
+        {("response-property-became-nullable", True)},
+    ),
+    (
+        "response property narrowed",
+        _set(f"{RESULT}.result.format", "uuid"),
+        {("response-property-type-specialized", False)},
+    ),
+    (
+        "response required -> optional",
+        _set("components.schemas.Result.required", []),
+        {("response-property-became-optional", True)},
+    ),
+    (
+        "response array items retyped",
+        _set(f"{RESULT}.tags.items.type", "integer"),
+        {("response-property-type-changed", True)},
+    ),
+    (
+        "response enum value added (WARN: shown, not breaking for open enums)",
+        _set(f"{RESULT}.state.enum", ["done", "revoked", "lost"]),
+        {("response-property-enum-value-added", False)},
+    ),
+    (
+        "response enum value removed",
+        _set(f"{RESULT}.state.enum", ["done"]),
+        {("response-property-enum-value-removed", False)},
+    ),
     (
         "recursive schema property removed",
         _delete("components.schemas.Node.properties.child"),
-        {("property-removed", True)},
+        {("response-optional-property-removed", False)},
     ),
     (
         "property removed behind allOf $ref",
         _delete("components.schemas.Error.properties.error"),
-        {("property-removed", True)},
+        {("response-optional-property-removed", False)},
     ),
     (
         "security header renamed",
@@ -269,23 +325,27 @@ CASES: list[tuple[str, Mutation, set[tuple[str, bool]]]] = [
     (
         "security scheme removed",
         _delete("components.securitySchemes.token"),
-        {("security-scheme-removed", True)},
+        {("api-security-component-removed", False)},
     ),
     (
         "security scheme added but not required",
         _set("components.securitySchemes.oauth", {"type": "http", "scheme": "bearer"}),
-        {("security-scheme-added", False)},
+        {("api-security-component-added", False)},
     ),
-    ("new required scheme", _set("security", [{"key": [], "token": []}]), {("security-requirement-changed", True)}),
+    (
+        "new required scheme",
+        _set("security", [{"key": [], "token": []}]),
+        {("api-global-security-removed", True), ("api-global-security-added", False)},
+    ),
     (
         "alternative scheme allowed",
         _set("security", [{"key": []}, {"token": []}]),
-        {("security-requirement-changed", False)},
+        {("api-global-security-added", False)},
     ),
     (
         "operation requires another scheme",
         _set(f"{POST}.security", [{"token": []}]),
-        {("security-requirement-changed", True)},
+        {("api-security-removed", True), ("api-security-added", False)},
     ),
     (
         "server URL changed",
@@ -310,15 +370,25 @@ def test_crafted_change_is_classed(
 def test_required_to_optional_body_and_relaxed_security_are_not_breaking(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Relaxations (a required body made optional, auth dropped) are reported and exit 0."""
+    """Relaxations (a required body made optional) are reported and exit 0; dropping auth is anonymous access added."""
     code, changes = _run(
         tmp_path,
         capsys,
         _all(_delete(f"{POST}.requestBody.required"), _delete("security")),
         old=_set(f"{POST}.requestBody.required", True),
     )
-    assert _kinds(changes) == {("request-body-optional", False), ("security-requirement-changed", False)}
+    assert _kinds(changes) == {("request-body-became-optional", False)}
     assert code == 0
+
+
+def test_anonymous_access_removed_is_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A spec that required no credentials and now requires a key breaks anonymous callers (the vendor did so)."""
+    code, changes = _run(tmp_path, capsys, lambda s: None, old=_delete("security"))
+    assert (code, changes) == (0, [])
+    code, changes = _run(tmp_path, capsys, _set("security", [{"key": []}]), old=_delete("security"))
+    assert code == 1
+    assert _kinds(changes) == {("security-anonymous-access-removed", True), ("api-global-security-added", False)}
+    assert changes[0]["oasdiff"] is False and changes[0]["detail"] == "security none -> key"
 
 
 def test_request_body_added_is_breaking_only_when_required(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -327,28 +397,30 @@ def test_request_body_added_is_breaking_only_when_required(tmp_path: Path, capsy
     assert (code, changes) == (0, [])
     add_optional = _set(f"{POST}.requestBody", {"content": {"application/json": {}}})
     code, changes = _run(tmp_path, capsys, add_optional, old=_delete(f"{POST}.requestBody"))
-    assert (code, _kinds(changes)) == (0, {("request-body-added", False)})
+    assert (code, _kinds(changes)) == (0, {("request-body-added-optional", False)})
     add_required = _set(f"{POST}.requestBody", {"required": True, "content": {"application/json": {}}})
     code, changes = _run(tmp_path, capsys, add_required, old=_delete(f"{POST}.requestBody"))
-    assert (code, _kinds(changes)) == (1, {("request-body-added", True)})
+    assert (code, _kinds(changes)) == (1, {("request-body-added-required", True)})
 
 
 def test_openapi_30_nullable_in_response_is_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """In a 3.0 spec, `nullable: true` on a response property widens its type."""
+    """In a 3.0 spec, `nullable: true` on a response property makes it nullable: oasdiff's ERR check."""
     code, changes = _run(tmp_path, capsys, _set(f"{RESULT}.result.nullable", True), old=_set("openapi", "3.0.3"))
     assert code == 1
     assert changes == [
         {
-            "kind": "type-changed",
+            "kind": "response-property-became-nullable",
             "location": f"{OP} response 202 application/json: result",
             "detail": "type string -> null | string",
+            "level": "ERR",
             "breaking": True,
+            "oasdiff": True,
         }
     ]
 
 
-def test_json_output_names_kind_location_detail_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--json prints a list of {kind, location, detail, breaking}, with locations down to the property."""
+def test_json_output_names_kind_location_detail_level(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--json prints {kind, location, detail, level, breaking, oasdiff}, with locations down to the property."""
     code, changes = _run(tmp_path, capsys, _all(_delete(f"{RESULT}.result"), _set(f"{POST}.parameters.0.name", "why")))
     assert code == 1
     assert changes == [
@@ -356,28 +428,120 @@ def test_json_output_names_kind_location_detail_breaking(tmp_path: Path, capsys:
             "kind": "parameter-renamed",
             "location": f"{OP} query parameter reason",
             "detail": "renamed to why",
+            "level": "ERR",
             "breaking": True,
+            "oasdiff": False,
         },
         {
-            "kind": "property-removed",
+            "kind": "response-required-property-removed",
             "location": f"{OP} response 202 application/json: result",
             "detail": "property removed",
+            "level": "ERR",
             "breaking": True,
+            "oasdiff": True,
         },
     ]
 
 
 def test_human_output_prefixes_each_line_and_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Without --json: one line per change, BREAKING ones first, then a summary line."""
+    """Without --json: one line per change, ERR first, then WARN, then INFO, then a summary line."""
     old, new = copy.deepcopy(BASE), copy.deepcopy(BASE)
     new["info"]["version"] = "2"
     del _post(new)["responses"]["202"]
+    _post(new)["parameters"].pop(0)
     code = main([str(_write(tmp_path / "a.yaml", old)), str(_write(tmp_path / "b.yaml", new))])
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert lines[0] == f"BREAKING: {OP} response 202: success status no longer documented [response-removed]"
-    assert lines[1] == "non-breaking: info: info.version 1 -> 2 [info-version-changed]"
-    assert lines[2].endswith("2 change(s) between " + f"{tmp_path / 'a.yaml'} and {tmp_path / 'b.yaml'}: 1 breaking")
+    assert lines == [
+        f"BREAKING (ERR): {OP} response 202: status no longer documented [oasdiff:response-success-status-removed]",
+        f"WARNING (WARN): {OP} query parameter reason: parameter removed [oasdiff:request-parameter-removed]",
+        "non-breaking (INFO): info: info.version 1 -> 2 [aitasks:info-version-changed]",
+        f"3 change(s) between {tmp_path / 'a.yaml'} and {tmp_path / 'b.yaml'}: 1 breaking (ERR), 1 to review (WARN),"
+        " 1 non-breaking (INFO)",
+    ]
+
+
+def _composed(s: Spec) -> None:
+    """Result gains a `detail` property that is a oneOf of two named schemas, and Extra is an allOf part."""
+    schemas = s["components"]["schemas"]
+    schemas["Text"] = {"type": "object", "properties": {"text": {"type": "string"}}}
+    schemas["Score"] = {"type": "object", "properties": {"score": {"type": "number"}}}
+    schemas["Extra"] = {"type": "object", "properties": {"extra": {"type": "string"}}}
+    schemas["Result"]["properties"]["detail"] = {
+        "oneOf": [{"$ref": "#/components/schemas/Text"}, {"$ref": "#/components/schemas/Score"}]
+    }
+    schemas["Result"]["allOf"] = [{"$ref": "#/components/schemas/Extra"}]
+
+
+DETAIL = "components.schemas.Result.properties.detail"
+COMPOSITIONS: list[tuple[str, Mutation, set[tuple[str, bool]]]] = [
+    (
+        "oneOf branch added to a response property",
+        lambda s: s["components"]["schemas"]["Result"]["properties"]["detail"]["oneOf"].append({"type": "string"}),
+        {("response-property-one-of-added", True), ("response-property-type-generalized", True)},
+    ),
+    ("oneOf branch removed", _delete(f"{DETAIL}.oneOf.1"), {("response-property-one-of-removed", False)}),
+    (
+        "oneOf became anyOf over the same branches",
+        lambda s: s["components"]["schemas"]["Result"]["properties"]["detail"].update(
+            anyOf=s["components"]["schemas"]["Result"]["properties"]["detail"].pop("oneOf")
+        ),
+        {("one-of-became-any-of", False)},
+    ),
+    (
+        "a property inside a branch removed is named through the branch",
+        _delete("components.schemas.Score.properties.score"),
+        {("response-optional-property-removed", False)},
+    ),
+    (
+        "allOf part inlined: its properties stay, nothing to report",
+        _all(
+            _delete("components.schemas.Result.allOf"),
+            _set(f"{RESULT}.extra", {"type": "string"}),
+        ),
+        set(),
+    ),
+    (
+        "allOf part removed with what it documented",
+        _delete("components.schemas.Result.allOf"),
+        {("response-body-all-of-removed", True)},
+    ),
+    (
+        "response properties moved into oneOf branches are not removed",
+        lambda s: s["components"]["schemas"].update(
+            Result={
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["result"],
+                        "properties": {"result": {"type": "string"}, "tags": {"type": "array"}},
+                    },
+                    {
+                        "allOf": [{"$ref": "#/components/schemas/Extra"}],
+                        "properties": {
+                            "state": {"type": "string", "enum": ["done", "revoked"]},
+                            "node": {"$ref": "#/components/schemas/Node"},
+                            "detail": {"type": "object"},
+                        },
+                    },
+                ]
+            }
+        ),
+        {("response-body-wrapped-in-one-of", True)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("new", "expected"), [(m, e) for _, m, e in COMPOSITIONS], ids=[c[0] for c in COMPOSITIONS])
+def test_compositions_are_compared_as_compositions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new: Mutation, expected: set[tuple[str, bool]]
+) -> None:
+    """oneOf/anyOf branches and named allOf parts are matched by name, never flattened into "property removed"."""
+    code, changes = _run(tmp_path, capsys, new, old=_composed)
+    assert _kinds(changes) == expected
+    assert code == (1 if any(breaking for _, breaking in expected) else 0)
+    if new is COMPOSITIONS[3][1]:
+        assert changes[0]["location"] == f"{OP} response 202 application/json: detail<oneOf Score>.score"
 
 
 @pytest.mark.parametrize("provider", ["gcore", "modelarts"])
@@ -398,8 +562,9 @@ def test_real_specs_against_each_other_are_breaking(capsys: pytest.CaptureFixtur
     code = main([str(ROOT / "specs/gcore/openapi.yaml"), str(ROOT / "specs/modelarts/openapi.yaml")])
     out = capsys.readouterr().out
     assert code == 1
-    assert "BREAKING: POST /streaming/ai/tasks/{task_id}/cancel: operation removed [operation-removed]" in out
-    assert "BREAKING: security scheme APIKey: scheme removed [security-scheme-removed]" in out
+    cancel = "POST /streaming/ai/tasks/{task_id}/cancel"
+    assert f"BREAKING (ERR): {cancel}: operation removed [oasdiff:api-removed-without-deprecation]" in out
+    assert "non-breaking (INFO): security scheme APIKey: scheme removed [oasdiff:api-security-component-removed]" in out
 
 
 MALFORMED: list[tuple[str, str, str]] = [

@@ -20,7 +20,12 @@ from update_specs import main
 ROOT = Path(__file__).resolve().parent.parent
 HAS_CHECK_SPECS = (ROOT / "scripts" / "check_specs.py").exists()
 OLD_VERSION = "2026-05-15T06:37:28.230198+00:00"
+STOP = "stopping_an_intelligent_task.rst"
+MODELARTS_HISTORY = Path(__file__).resolve().parent / "fixtures" / "modelarts"
 NEW_VERSION = "2026-06-01T00:00:00+00:00"
+GCORE = ROOT / "specs" / "gcore"
+HISTORY = ROOT / "tests" / "fixtures" / "gcore-history"
+MINTLIFY = "api-reference/services_docs_mintlify/streaming_api.yaml"
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 
 def _gcore_page(tmp_path: Path) -> Path:
     """The seed page with the `result` property renamed to `outcome` and a new info.version."""
-    text = (ROOT / "specs" / "gcore" / "source-page.txt").read_text(encoding="utf-8")
+    text = (GCORE / "seed" / "cancel-ai-task.md").read_text(encoding="utf-8")
     assert text.count("\n        result:\n") == 1 and text.count(OLD_VERSION) == 1
     text = text.replace("\n        result:\n", "\n        outcome:\n").replace(OLD_VERSION, NEW_VERSION)
     page = tmp_path / "gcore-page.txt"
@@ -60,71 +65,151 @@ def test_unchanged_pages_change_nothing(project: Path, capsys: pytest.CaptureFix
         [
             "--root",
             str(project),
+            "--gcore-spec",
+            str(GCORE / "streaming_api.yaml"),
             "--gcore-page",
-            str(ROOT / "specs" / "gcore" / "source-page.txt"),
+            str(GCORE / "seed" / "cancel-ai-task.md"),
             "--modelarts-rst",
-            str(ROOT / "specs" / "modelarts" / "source.rst"),
+            str(ROOT / "specs" / "modelarts"),  # a folder: every kept page, each unchanged
         ]
     )
     out = capsys.readouterr().out
     assert code == 0
     assert _snapshot(project) == before
-    assert "gcore: the page is unchanged; nothing to do" in out
-    assert "modelarts: the page is unchanged; nothing to do" in out
+    assert "gcore spec: unchanged; nothing to do" in out
+    assert "gcore page: unchanged; nothing to do" in out
+    assert "modelarts: unchanged; nothing to do" in out
 
 
-def test_changed_gcore_page_updates_spec_provenance_and_reports_breaking(
+def test_changed_gcore_page_updates_the_seed_and_check_specs_names_the_difference(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A renamed response property: spec and page rewritten, provenance updated, BREAKING reported, code regenerated."""
+    """A renamed response property on the page: seed files and records updated, the change reported, and check-specs
+    names where the slice of the (now older) aggregated spec differs; the generated code is left alone."""
     page = _gcore_page(tmp_path)
+    generated = {k: v for k, v in _snapshot(project).items() if k.startswith("generated")}
     code = main(["--root", str(project), "--gcore-page", str(page)])
     captured = capsys.readouterr()
     folder = project / "specs" / "gcore"
     block = extract(page.read_bytes())
     assert code == 1
-    assert (folder / "openapi.yaml").read_bytes() == block
-    assert (folder / "source-page.txt").read_bytes() == page.read_bytes()
-    provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
-    assert provenance["sha256"] == hashlib.sha256(block).hexdigest()
-    assert provenance["retrieved"] == datetime.date.today().isoformat()
-    assert provenance["info_version"] == NEW_VERSION
-    assert provenance["source_page"] == "specs/gcore/source-page.txt"  # other fields kept
+    assert (folder / "seed" / "cancel-ai-task.yaml").read_bytes() == block
+    assert (folder / "seed" / "cancel-ai-task.md").read_bytes() == page.read_bytes()
+    records = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert records["seed/cancel-ai-task.yaml"]["sha256"] == hashlib.sha256(block).hexdigest()
+    assert records["seed/cancel-ai-task.yaml"]["retrieved"] == datetime.date.today().isoformat()
+    assert records["seed/cancel-ai-task.yaml"]["info_version"] == NEW_VERSION
+    assert records["seed/cancel-ai-task.md"]["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
+    assert records["seed/cancel-ai-task.md"]["source_seed"] == "004_301c3bd664954392.txt"  # other fields kept
+    assert records["streaming_api.yaml"] == json.loads((GCORE / "provenance.json").read_text())["streaming_api.yaml"]
+    cancel = "POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json"
     assert (
-        "BREAKING: POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json: result: property removed"
+        f"non-breaking (INFO): {cancel}: result: property removed [oasdiff:response-optional-property-removed]"
         in captured.out
     )
     assert f"info.version {OLD_VERSION} -> {NEW_VERSION}" in captured.out
-    model = project / "generated" / "aitasks_gcore_api" / "models" / "ai_post_response_result.py"
-    assert "outcome" in model.read_text(encoding="utf-8")
-    if HAS_CHECK_SPECS:
-        assert "check-specs" in captured.out + captured.err
-    else:
-        assert "check-specs skipped: scripts/check_specs.py is missing" in captured.err
+    assert {k: v for k, v in _snapshot(project).items() if k.startswith("generated")} == generated
+    assert "first difference at /info/version" in captured.err
+    assert "streaming_api.yaml is older" in captured.err
+
+
+def test_newer_gcore_spec_is_sliced_reported_and_generated(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The vendor's next version (it moved the file and added RECEIVED): file, record and slice updated, the report
+    shows the enum value added, the code is regenerated, and check-specs says the seed page is now the older."""
+    new = HISTORY / "mintlify-2ac03f04b.yaml"
+    args = ["--gcore-spec", str(new), "--gcore-commit", "2ac03f04b", "--gcore-spec-path", MINTLIFY]
+    code = main(["--root", str(project), *args])
+    captured = capsys.readouterr()
+    folder = project / "specs" / "gcore"
+    assert code == 1  # check-specs fails until the page of the same version is taken in
+    assert (folder / "streaming_api.yaml").read_bytes() == new.read_bytes()
+    record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))["streaming_api.yaml"]
+    assert record["sha256"] == hashlib.sha256(new.read_bytes()).hexdigest()
+    assert (record["commit"], record["path"], record["info_version"]) == ("2ac03f04b", MINTLIFY, "e43692b643aa")
+    assert "commit_date" not in record and record["repository"] == "G-Core/product-documentation"
+    assert (
+        "WARNING (WARN): GET /streaming/ai/tasks/{task_id} response 200 application/json: status: enum value added:"
+        ' "RECEIVED" [oasdiff:response-property-enum-value-added]'
+    ) in captured.out
+    status = project / "generated" / "aitasks_gcore_api" / "models" / "ai_task_base_status.py"
+    assert 'RECEIVED = "RECEIVED"' in status.read_text(encoding="utf-8")
+    assert "the seed page is older" in captured.err
 
 
 def test_changed_modelarts_page_is_taken_in_and_check_specs_names_the_row(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A status code added to the RST replaces source.rst, updates its sha256, and check-specs names the row."""
-    text = (ROOT / "specs" / "modelarts" / "source.rst").read_text(encoding="utf-8")
+    """A stop page with a status code added, downloaded under another name, replaces the kept page it documents."""
+    text = (ROOT / "specs" / "modelarts" / STOP).read_text(encoding="utf-8")
     rst = tmp_path / "new.rst"
     rst.write_text(text.replace("404         Not Found\n", "404         Not Found\n409         Conflict\n"), "utf-8")
     generated = _snapshot(project)
-    code = main(["--root", str(project), "--modelarts-rst", str(rst)])
+    code = main(["--root", str(project), "--modelarts-rst", str(rst), "--modelarts-commit", "0123abc"])
     captured = capsys.readouterr()
     folder = project / "specs" / "modelarts"
-    assert (folder / "source.rst").read_bytes() == rst.read_bytes()
-    provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
-    assert provenance["sha256"] == hashlib.sha256(rst.read_bytes()).hexdigest()
-    assert provenance["retrieved"] == datetime.date.today().isoformat()
+    assert (folder / STOP).read_bytes() == rst.read_bytes()
+    record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))["pages"][STOP]
+    assert record["sha256"] == hashlib.sha256(rst.read_bytes()).hexdigest()
+    assert (record["retrieved"], record["commit"]) == (datetime.date.today().isoformat(), "0123abc")
+    assert record["path"] == f"api-ref/source/historical_apis/data_management_old_version/{STOP}"  # kept
     assert {k: v for k, v in _snapshot(project).items() if k.startswith("generated")} == {
         k: v for k, v in generated.items() if k.startswith("generated")
     }
-    if not HAS_CHECK_SPECS:
-        pytest.skip("scripts/check_specs.py is not in the repository yet")
     assert code == 1
-    assert "409" in captured.err and "check-specs failed" in captured.err
+    assert f"{STOP}: Status Codes: status code 409 is in {STOP} but not in openapi.yaml" in captured.err
+    assert "check-specs failed" in captured.err
+
+
+def test_older_stop_page_then_todays_round_trip(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The 2022 page taken in is named row by row; today's pages (a folder) restore every byte but the dates."""
+    before = _snapshot(project)
+    old = MODELARTS_HISTORY / "stopping_an_intelligent_task@10a5d88.rst"
+    assert main(["--root", str(project), "--modelarts-rst", str(old), "--modelarts-commit", "10a5d88"]) == 1
+    assert "row 'project_id': Description is" in capsys.readouterr().err
+    assert main(["--root", str(project), "--modelarts-rst", str(ROOT / "specs" / "modelarts")]) == 0
+    record = json.loads((project / "specs" / "modelarts" / "provenance.json").read_text(encoding="utf-8"))
+    assert record["pages"][STOP]["commit"] is None  # not given this time: unknown, not the old value
+    record["pages"][STOP].update(
+        commit="1ba1873d",
+        retrieved=json.loads((ROOT / "specs" / "modelarts" / "provenance.json").read_text(encoding="utf-8"))["pages"][
+            STOP
+        ]["retrieved"],
+    )
+    (project / "specs" / "modelarts" / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    assert {k: v[0] for k, v in _snapshot(project).items()} == {k: v[0] for k, v in before.items()}
+
+
+@pytest.mark.parametrize(
+    ("page", "commit", "message"),
+    [
+        ("Ping\n====\n\nURI\n---\n\nGET /v9/ping\n", None, "documents GET /v9/ping, which no kept page does"),
+        ("Changed\n=======\n", None, "is named like no kept page and cannot be read as one: "),
+        (None, "HEAD", "MODELARTS_COMMIT 'HEAD' is not a commit id"),
+    ],
+    ids=["another operation", "unreadable", "bad commit"],
+)
+def test_modelarts_page_that_is_no_kept_page_writes_nothing(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    page: str | None,
+    commit: str | None,
+    message: str,
+) -> None:
+    """A page that replaces none of the kept ones, or a commit that is not one, exits 2 with one line."""
+    rst = tmp_path / "new.rst"
+    rst.write_text(page or "", encoding="utf-8")
+    before = _snapshot(project)
+    args = [
+        "--root",
+        str(project),
+        "--modelarts-rst",
+        str(ROOT / "specs" / "modelarts" / STOP if page is None else rst),
+    ]
+    assert main(args + (["--modelarts-commit", commit] if commit else [])) == 2
+    err = capsys.readouterr().err
+    assert message in err and "nothing was written" in err and err.count("\n") == 1
+    assert _snapshot(project) == before
 
 
 @pytest.mark.parametrize(
@@ -155,7 +240,7 @@ def test_no_page_given_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit) as exc:
         main([])
     assert exc.value.code == 2
-    assert "give GCORE_PAGE=path and/or MODELARTS_RST=path" in capsys.readouterr().err
+    assert "give GCORE_SPEC=path, GCORE_PAGE=path and/or MODELARTS_RST=path" in capsys.readouterr().err
 
 
 def test_make_target_passes_either_page(tmp_path: Path) -> None:
@@ -165,3 +250,9 @@ def test_make_target_passes_either_page(tmp_path: Path) -> None:
     cmd = ["make", "-n", "-C", str(ROOT), "update-specs", "MODELARTS_RST=/tmp/a b.rst"]
     dry = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
     assert "scripts/update_specs.py" in dry and "--modelarts-rst '/tmp/a b.rst'" in dry and "--gcore-page" not in dry
+    assert "--modelarts-commit" not in dry
+    dry = subprocess.run([*cmd, "MODELARTS_COMMIT=1ba1873d"], capture_output=True, text=True, timeout=30).stdout
+    assert "--modelarts-commit '1ba1873d'" in dry
+    cmd = ["make", "-n", "-C", str(ROOT), "update-specs", "GCORE_SPEC=/tmp/s.yaml", "GCORE_COMMIT=abc"]
+    dry = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
+    assert "--gcore-spec '/tmp/s.yaml'" in dry and "--gcore-commit 'abc'" in dry and "--gcore-spec-path" not in dry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -87,7 +88,7 @@ def test_triggers_and_test_matrix() -> None:
     runtime = doc["jobs"]["runtime"]
     assert runtime["strategy"]["matrix"]["python-version"] == ["3.10"]
     runs = _runs(runtime)
-    assert any(run.startswith("python -m pip install . ") for run in runs)
+    assert any(run.startswith("python -m pip install . ") and "pyyaml" in run for run in runs)
     assert any("pytest --runtime-only" in run for run in runs)
 
 
@@ -107,12 +108,17 @@ def test_specs_job_checks_and_diffs_against_the_base_branch() -> None:
 
 
 def test_weekly_job_downloads_updates_and_uploads_the_diff() -> None:
-    """The scheduled job curls the vendor pages, runs make update-specs, and always uploads the result."""
+    """The scheduled job fetches the vendors' sources (Gcore's spec at a named commit), runs make update-specs, and
+    always uploads the result."""
     job = _workflow()["jobs"]["update-specs"]
     assert "schedule" in job["if"]
     script = "\n".join(_runs(job))
     assert "curl --fail" in script and "make update-specs" in script
     assert "GCORE_PAGE=" in script and "MODELARTS_RST=" in script
+    assert "GCORE_SPEC=" in script and "GCORE_COMMIT=" in script and "GCORE_SPEC_PATH=" in script
+    assert job["env"]["GCORE_SPEC_REPO"] == "G-Core/product-documentation"
+    assert "'api-reference/services_docs_mintlify/streaming_api.yaml'" in job["env"]["GCORE_SPEC_PATH"]
+    assert "https://raw.githubusercontent.com/$GCORE_SPEC_REPO/$commit/$GCORE_SPEC_PATH" in script
     upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["if"] == "always()" and upload["with"]["path"] == "/tmp/spec-update/"
 
@@ -140,3 +146,17 @@ def test_pre_commit_runs_pinned_ruff_and_the_spec_checks() -> None:
         "check-specs": ("make check-specs", "system", False),
         "check-generated": ("make check-generated", "system", False),
     }
+
+
+def test_weekly_job_fetches_every_kept_modelarts_page_from_its_vendor_path() -> None:
+    """The weekly job fetches every page specs/modelarts/provenance.json keeps, from its vendor path, at one commit."""
+    job = _workflow()["jobs"]["update-specs"]
+    provenance = json.loads((ROOT / "specs" / "modelarts" / "provenance.json").read_text(encoding="utf-8"))
+    assert job["env"]["MODELARTS_REPO"] == provenance["repository"] == "opentelekomcloud-docs/modelarts"
+    pages = dict(page.split("=", 1) for page in job["env"]["MODELARTS_PAGES"].split())
+    assert pages == {name: record["path"] for name, record in provenance["pages"].items()}
+    assert all(path.startswith("api-ref/source/") for path in pages.values())
+    script = "\n".join(_runs(job))
+    assert 'git ls-remote "https://github.com/$MODELARTS_REPO.git" HEAD' in script
+    assert "https://raw.githubusercontent.com/$MODELARTS_REPO/$commit/${page#*=}" in script
+    assert 'MODELARTS_RST=/tmp/pages/modelarts MODELARTS_COMMIT="$(cat /tmp/pages/modelarts.commit)"' in script

@@ -14,11 +14,11 @@ T = TypeVar("T", bound="Error")
 
 @_attrs_define
 class Error:
-    """The error body of the vendor's "Error Codes" page. Some pages name the message field error_message instead of
-    error_msg, so both are accepted.
+    """The error body the vendor's "Response" page (calling_apis_response.rst) documents: error_code and error_msg. Some
+    pages name the message field error_message instead of error_msg, so both are accepted.
 
         Example:
-            {'error_code': 'ModelArts.4352', 'error_msg': 'Dataset not found.'}
+            {'error_msg': 'The format of message is error', 'error_code': 'AS.0001'}
 
         Attributes:
             error_code (str | Unset): Error code.

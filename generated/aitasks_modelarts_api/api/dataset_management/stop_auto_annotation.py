@@ -73,8 +73,8 @@ def sync_detailed(
 ) -> Response[Any | Error]:
     """Stopping an Intelligent Task
 
-     This API is used to stop intelligent tasks, including auto labeling, one-click model deployment, and
-    auto grouping tasks. You can specify the task_id parameter to stop a specific task.
+     This interface is used to stop an intelligent task. Intelligent labeling and automatic grouping
+    tasks can be stopped. You can specify the task_id parameter to stop a specific task.
 
     Args:
         project_id (str):
@@ -111,8 +111,8 @@ def sync(
 ) -> Any | Error | None:
     """Stopping an Intelligent Task
 
-     This API is used to stop intelligent tasks, including auto labeling, one-click model deployment, and
-    auto grouping tasks. You can specify the task_id parameter to stop a specific task.
+     This interface is used to stop an intelligent task. Intelligent labeling and automatic grouping
+    tasks can be stopped. You can specify the task_id parameter to stop a specific task.
 
     Args:
         project_id (str):
@@ -144,8 +144,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Error]:
     """Stopping an Intelligent Task
 
-     This API is used to stop intelligent tasks, including auto labeling, one-click model deployment, and
-    auto grouping tasks. You can specify the task_id parameter to stop a specific task.
+     This interface is used to stop an intelligent task. Intelligent labeling and automatic grouping
+    tasks can be stopped. You can specify the task_id parameter to stop a specific task.
 
     Args:
         project_id (str):
@@ -180,8 +180,8 @@ async def asyncio(
 ) -> Any | Error | None:
     """Stopping an Intelligent Task
 
-     This API is used to stop intelligent tasks, including auto labeling, one-click model deployment, and
-    auto grouping tasks. You can specify the task_id parameter to stop a specific task.
+     This interface is used to stop an intelligent task. Intelligent labeling and automatic grouping
+    tasks can be stopped. You can specify the task_id parameter to stop a specific task.
 
     Args:
         project_id (str):
