@@ -49,8 +49,8 @@ test: check-specs check-generated lint typecheck pytest
 demo: venv
 	$(BIN)/python scripts/demo.py
 
-# The bench extra (official gcore SDK, httpx-aiohttp) goes into the same .venv once; its own stamp keeps
-# `make test` from needing it. Writes benchmarks/RESULTS.md.
+# The bench extra (the cli extra, the official gcore SDK, h2, trustme) goes into the same .venv once; its own
+# stamp keeps `make test` from needing it. Writes benchmarks/RESULTS.md.
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml

@@ -1,11 +1,14 @@
 """`make bench`: aitasks against raw httpx, the generated client and the official `gcore` SDK, side by side.
 
 Everything talks to a loopback server (bench_server.py, its own process) or to an httpx.MockTransport; nothing
-leaves 127.0.0.1. Rounds alternate between contenders; medians are reported with ratios to raw httpx, each
-target line is printed as PASS or MISS, and the tables are written to benchmarks/RESULTS.md.
+leaves 127.0.0.1. The TLS section (bench_tls.py) plays the network users are on: TLS, round trips, handshakes.
+Rounds alternate between contenders; medians are reported with ratios to raw httpx, each target line is printed
+as PASS or MISS, and the tables are written to benchmarks/RESULTS.md.
 
-    python benchmarks/run.py            # the full run (a few minutes)
-    python benchmarks/run.py --smoke    # a few calls of everything, to prove the harness works
+    python benchmarks/run.py                        # the full run (about 6 minutes on 2 cores)
+    python benchmarks/run.py --quick --only tls     # a short TLS run while developing (numbers are rough)
+    python benchmarks/run.py --only tls --grid 50x20 --contenders aitasks,gcore_sdk_aiohttp
+    python benchmarks/run.py --smoke                # a few calls of everything, to prove the harness works
 """
 
 from __future__ import annotations
@@ -22,19 +25,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bench_sync
-import httpx
+import bench_tls
+from bench_server import running, server_stats
 from bench_sync import CONTENDERS, Samples
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
-SECTIONS = ("sequential", "cpu", "bulk", "imports", "generate")
+SECTIONS = ("sequential", "cpu", "bulk", "tls", "imports", "generate")
 BULK_LEVELS = (1, 10, 50)
 BULK_CORE = ("httpx", "aitasks", "aitasks_pool", "gcore_sdk")
 # At the highest level only: the same three with keep-alive for every connection, then the aiohttp transport.
@@ -83,6 +86,7 @@ IMPORTS = {
 @dataclass(frozen=True)
 class Settings:
     smoke: bool
+    quick: bool
     rounds: int
     calls: int
     warmup: int
@@ -90,6 +94,11 @@ class Settings:
     study_count: int
     import_rounds: int
     output: Path
+    tls_grid: tuple[tuple[int, int], ...] = bench_tls.GRID
+    tls_rounds_per_connection: int = bench_tls.ROUNDS_PER_CONNECTION
+    tls_rounds: int = 3
+    tls_contenders: tuple[str, ...] = tuple(bench_tls.CONTENDERS)
+    tls_study: tuple[str, ...] = tuple(bench_tls.STUDY)
 
 
 @dataclass
@@ -97,6 +106,7 @@ class Report:
     machine: dict[str, str] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
     targets: list[tuple[str, str, bool]] = field(default_factory=list)
+    readme: list[str] = field(default_factory=list)  # tables for README.md's bench block, after the sequential one
 
     def target(self, line: str, measured: str, ok: bool) -> None:
         self.targets.append((line, measured, ok))
@@ -148,28 +158,6 @@ def machine() -> dict[str, str]:
         "httpx-aiohttp": version("httpx-aiohttp"),
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-
-
-@contextmanager
-def loopback_server() -> Iterator[str]:
-    """Start bench_server.py in its own process and yield its base URL."""
-    proc = subprocess.Popen(
-        [PYTHON, str(HERE / "bench_server.py"), "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=HERE
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("PORT="):
-            raise RuntimeError(f"the loopback server did not start: {line!r}")
-        yield f"http://127.0.0.1:{int(line[5:])}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def server_stats(base: str) -> dict[str, int]:
-    stats: dict[str, int] = httpx.get(f"{base}/_stats").json()
-    return stats
 
 
 def ratio(value: float, baseline: float, digits: int = 2) -> str:
@@ -280,7 +268,7 @@ def bulk_contenders(level: int) -> list[str]:
 
 
 def run_bulk_once(key: str, concurrency: int, count: int, base: str) -> BulkRun:
-    before = server_stats(base)["connections"]
+    before = server_stats(base)["connections"]  # each stats call opens a connection of its own
     proc = subprocess.run(
         [PYTHON, str(HERE / "bench_bulk.py"), key, str(concurrency), str(count), base],
         capture_output=True,
@@ -291,7 +279,7 @@ def run_bulk_once(key: str, concurrency: int, count: int, base: str) -> BulkRun:
     if proc.returncode != 0:
         raise RuntimeError(f"bulk run {key} c={concurrency} failed:\n{proc.stdout}\n{proc.stderr}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    opened = server_stats(base)["connections"] - before
+    opened = int(server_stats(base)["connections"] - before) - 1
     return BulkRun(count / result["elapsed"], result["rss_peak_kb"] / 1024, opened)
 
 
@@ -349,6 +337,53 @@ def run_bulk(settings: Settings, base: str, report: Report) -> dict[tuple[str, i
             rows,
         )
     )
+    return results
+
+
+# ---------------------------------------------------------------------------------------------- TLS
+
+
+def run_tls(settings: Settings, report: Report) -> dict[tuple[str, int, int], bench_tls.TLSRun]:
+    results = bench_tls.ordered(
+        bench_tls.run_section(
+            settings.tls_grid,
+            settings.tls_rounds_per_connection,
+            settings.tls_rounds,
+            settings.tls_contenders,
+            settings.tls_study,
+            log,
+        )
+    )
+    points = ", ".join(f"c={c} at {rtt} ms" for c, rtt in settings.tls_grid)
+    per_connection = settings.tls_rounds_per_connection
+    report.sections.append(
+        "## Bulk cancels over TLS with round trips (where users are)\n\n"
+        "Each row is one run in its own process (at the points the targets name, the run with the median rate "
+        f"of {settings.tls_rounds}, in rotated order): {settings.tls_rounds_per_connection} x concurrency cancels "
+        "against `bench_server.py --cert` (TLS with a throwaway trustme CA that the clients trust through "
+        "`SSL_CERT_FILE`; HTTP/1.1 or HTTP/2 by ALPN), which answers after one RTT and charges a new "
+        "connection two RTTs more (TCP + TLS handshakes). % of ideal is (N x RTT / c) over the time taken; a "
+        f"perfect client reaches {100 * per_connection / (per_connection + 2):.0f} % "
+        "(its first call on each connection pays the handshakes). Connections opened are counted by the server; "
+        "client CPU is the process's user + system time; server CPU is the server's busy share of the run "
+        "(under 100 % means it was not the bottleneck). The CLI rows are the process's wall time less its "
+        "start-up (measured with an empty ref file), client CPU includes the start-up. "
+        f"Grid: {points}, pruned from 10/50/100 x 0/20/50 ms to keep `make bench` under 8 minutes: every "
+        "concurrency at 20 ms and every RTT at concurrency 50, and off the headline the two contenders on httpx's "
+        "default pool (raw httpx, aitasks without the extra) only at concurrency 10 (above 20 in flight they open a "
+        "connection per call at any RTT, as the headline and the SDK's default rows show). The last rows of the "
+        "headline are the transports aitasks could have picked instead, the transport alone, and the sync path.\n\n"
+        + table(bench_tls.HEADER, bench_tls.table_rows(results))
+        + "\n\n"
+        + bench_tls.server_ceiling(results)
+    )
+    c, rtt = settings.tls_grid[0]
+    headline = {key: run for key, run in results.items() if key[1:] == (c, rtt)}
+    if headline:
+        report.readme.append(
+            f"### Bulk over TLS, concurrency {c}, RTT {rtt} ms\n\n"
+            + table(bench_tls.HEADER[2:], [row[2:] for row in bench_tls.table_rows(headline)])
+        )
     return results
 
 
@@ -416,6 +451,7 @@ def check_targets(
     seq: dict[str, Samples],
     bulk: dict[tuple[str, int], BulkRun],
     imports: dict[str, float],
+    tls: dict[tuple[str, int, int], bench_tls.TLSRun] | None = None,
 ) -> None:
     def seq_line(key: str, label: str, floor: float) -> None:
         value = paired(seq, key, baseline_key(key))
@@ -430,6 +466,8 @@ def check_targets(
             report.target(f"sequential {label} >= 1.40x official gcore SDK", f"{value:.3f}x", value >= 1.4)
     if bulk:
         check_bulk_targets(report, bulk)
+    if tls:
+        bench_tls.check_targets(report.target, tls)
     if imports:
         # Judged against the faster of the two httpx rows (httpx without its optional CLI): the stricter baseline.
         httpx_ms = min(imports["import httpx"], imports["import httpx (no click/rich)"])
@@ -476,12 +514,19 @@ def check_bulk_targets(report: Report, bulk: dict[tuple[str, int], BulkRun]) -> 
 def write(report: Report, settings: Settings, elapsed: float) -> None:
     machine_rows = [[key, value] for key, value in report.machine.items()]
     target_rows = [[line, measured, "PASS" if ok else "MISS"] for line, measured, ok in report.targets]
-    mode = "smoke run (a few calls each; numbers mean nothing)" if settings.smoke else "full run"
+    mode = (
+        "smoke run (a few calls each; numbers mean nothing)"
+        if settings.smoke
+        else "quick run (fewer calls; rough numbers)"
+        if settings.quick
+        else "full run"
+    )
     text = (
         "# Benchmark results\n\n"
         f"Written by `make bench` (`benchmarks/run.py`), {mode}, in {elapsed:.0f} s. All traffic is loopback "
-        "(127.0.0.1) to `benchmarks/bench_server.py`, a minimal asyncio HTTP/1.1 keep-alive server in its own "
-        'process answering 202 `{"result": ...}` (Gcore) and 204 (ModelArts).\n\n'
+        "(127.0.0.1) to `benchmarks/bench_server.py`, a minimal asyncio keep-alive server in its own "
+        'process answering 202 `{"result": ...}` (Gcore) and 204 (ModelArts): plain HTTP/1.1 with no delay for '
+        "the loopback sections, TLS with round trips for the TLS section.\n\n"
         + table(["machine", ""], machine_rows)
         + "\n\n## Targets\n\n"
         + table(["target", "measured", "result"], target_rows)
@@ -508,6 +553,7 @@ def update_readme(report: Report, readme: Path) -> bool:
         f"httpx {report.machine.get('httpx', '?')} (every table: [benchmarks/RESULTS.md](benchmarks/RESULTS.md)):\n\n"
         + table(["target", "measured", "result"], [[t, m, "PASS" if ok else "MISS"] for t, m, ok in report.targets])
         + ("\n\n" + sequential.replace("## ", "### ", 1) if sequential else "")
+        + "".join("\n\n" + extra for extra in report.readme)
         + f"\n{README_END}"
     )
     head, rest = text.split(README_START, 1)
@@ -519,6 +565,20 @@ def update_readme(report: Report, readme: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="a few calls of everything (for the test suite)")
+    parser.add_argument("--quick", action="store_true", help="fewer calls everywhere, for development (rough numbers)")
+    parser.add_argument(
+        "--grid",
+        default=None,
+        help="TLS points as CONCURRENCYxRTT_MS, comma-separated (default: "
+        + ",".join(f"{c}x{rtt}" for c, rtt in bench_tls.GRID)
+        + ")",
+    )
+    parser.add_argument(
+        "--contenders", default=None, help=f"TLS contenders, comma-separated, of {list(bench_tls.LABELS)}"
+    )
+    parser.add_argument(
+        "--tls-rounds", type=int, default=None, help="runs per row at the TLS target points (the median is shown)"
+    )
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--calls", type=int, default=None, help="calls per contender per round")
@@ -530,38 +590,62 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only.split(","))
     if not only <= set(SECTIONS):
         parser.error(f"--only takes sections among {', '.join(SECTIONS)}")
-    smoke = args.smoke
+    smoke, quick = args.smoke, args.quick
+    short = smoke or quick
+    grid: tuple[tuple[int, int], ...] = bench_tls.GRID
+    if args.grid:
+        try:
+            grid = tuple((int(c), int(rtt)) for c, rtt in (point.split("x") for point in args.grid.split(",")))
+        except ValueError:
+            parser.error("--grid takes points like 50x20,10x20")
+    contenders, study = tuple(bench_tls.CONTENDERS), tuple(bench_tls.STUDY)
+    if args.contenders:
+        chosen = args.contenders.split(",")
+        if not set(chosen) <= set(bench_tls.LABELS):
+            parser.error(f"--contenders takes names among {', '.join(bench_tls.LABELS)}")
+        contenders = tuple(k for k in chosen if k in bench_tls.CONTENDERS)
+        study = tuple(k for k in chosen if k in bench_tls.STUDY)
     settings = Settings(
         smoke=smoke,
-        rounds=args.rounds or (2 if smoke else 15),
-        calls=args.calls or (10 if smoke else 200),
-        warmup=5 if smoke else 100,
-        bulk_count=args.bulk_count or (40 if smoke else 10_000),
-        study_count=args.bulk_count or (40 if smoke else 4_000),
-        import_rounds=1 if smoke else 9,
+        quick=quick,
+        rounds=args.rounds or (2 if smoke else 5 if quick else 15),
+        calls=args.calls or (10 if smoke else 100 if quick else 200),
+        warmup=5 if short else 100,
+        bulk_count=args.bulk_count or (40 if smoke else 2_000 if quick else 5_000),
+        study_count=args.bulk_count or (40 if smoke else 1_000 if quick else 3_000),
+        import_rounds=1 if smoke else 3 if quick else 9,
         output=args.output,
+        # Smoke: one small point, every contender. Quick: the whole grid with 10 calls per connection.
+        tls_grid=((4, 5),) if smoke and not args.grid else grid,
+        tls_rounds_per_connection=2 if smoke else 10 if quick else bench_tls.ROUNDS_PER_CONNECTION,
+        tls_rounds=args.tls_rounds or (1 if short else 3),
+        tls_contenders=contenders,
+        tls_study=study,
     )
     started = time.perf_counter()
     report = Report(machine=machine())
     seq: dict[str, Samples] = {}
     bulk: dict[tuple[str, int], BulkRun] = {}
     imports: dict[str, float] = {}
-    with loopback_server() as base:
+    tls: dict[tuple[str, int, int], bench_tls.TLSRun] = {}
+    with running() as base:
         if "sequential" in only:
             seq = run_sequential(settings, base, report)
         if "cpu" in only:
             run_cpu(settings, report)
         if "bulk" in only:
             bulk = run_bulk(settings, base, report)
+    if "tls" in only:
+        tls = run_tls(settings, report)
     if "imports" in only:
         imports = run_imports(settings, report)
     if "generate" in only:
         run_generate(report)
-    check_targets(report, seq, bulk, imports)
+    check_targets(report, seq, bulk, imports, tls)
     elapsed = time.perf_counter() - started
     write(report, settings, elapsed)
     log(f"wrote {settings.output} in {elapsed:.0f} s")
-    full = not settings.smoke and only == set(SECTIONS) and settings.output == HERE / "RESULTS.md"
+    full = not short and only == set(SECTIONS) and settings.output == HERE / "RESULTS.md"
     if full and update_readme(report, ROOT / "README.md"):
         log("updated the bench block of README.md")
     return 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +143,29 @@ def server(request: pytest.FixtureRequest) -> Iterator[ScriptedServer | FakeClou
         yield FakeCloudBackend(fake)
 
 
+# The transports aitasks may pick for the HTTP client an async client owns (see aitasks._transport): aiohttp's pool
+# when the `aiohttp` extra is installed, httpx's own when it is not. Async targets run on each one available.
+ASYNC_TRANSPORTS = ["httpx"] + (["aiohttp"] if importlib.util.find_spec("httpx_aiohttp") else [])
+
+
+@contextlib.contextmanager
+def async_transport(name: str) -> Iterator[None]:
+    """Clients built inside pick the named transport: "httpx" hides the `aiohttp` extra, as if not installed."""
+    assert name in ASYNC_TRANSPORTS, name
+    with pytest.MonkeyPatch.context() as patch:
+        if name == "httpx":
+            patch.setitem(sys.modules, "httpx_aiohttp", None)  # `import httpx_aiohttp` raises ImportError
+            patch.delitem(sys.modules, "aitasks._aiohttp", raising=False)  # so importing it runs (and fails) again
+        yield
+
+
+@pytest.fixture(params=ASYNC_TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each transport an owned async client may use; clients built in the test pick it."""
+    with async_transport(request.param):
+        yield request.param
+
+
 @dataclass
 class Target:
     """One provider x credentials x sync/async combination, driven through the same few calls."""
@@ -152,8 +178,17 @@ class Target:
     path: str
     success: Reply
     documented: dict[int, tuple[type[aitasks.APIError], Reply]]
+    transport: str = "httpx"  # for async targets: the transport the owned client picks
 
     def client(self, base_url: str, **kwargs: Any) -> Any:
+        with async_transport(self.transport):
+            client = self._client(base_url, **kwargs)
+        if self.is_async and "http_client" not in kwargs:  # the parametrization is real: it picked that transport
+            picked = "aiohttp" if type(client._core.http).__name__ == "AiohttpClient" else "httpx"
+            assert picked == self.transport, (picked, self.transport)
+        return client
+
+    def _client(self, base_url: str, **kwargs: Any) -> Any:
         if self.provider == "gcore":
             cls: Any = aitasks.AsyncGcore if self.is_async else aitasks.Gcore
             return cls(GCORE_KEY, base_url=base_url, **kwargs)
@@ -192,10 +227,14 @@ class Target:
             assert len(headers["x-sdk-date"]) == 16
 
 
-def _gcore(is_async: bool) -> Target:
+def _io(is_async: bool, transport: str) -> str:
+    return f"async-{transport}" if is_async else "sync"
+
+
+def _gcore(is_async: bool, transport: str = "httpx") -> Target:
     err: Callable[[int, str], Reply] = lambda status, text: json_reply(status, f'{{"error": "{text}"}}')  # noqa: E731
     return Target(
-        name=f"gcore-{'async' if is_async else 'sync'}",
+        name=f"gcore-{_io(is_async, transport)}",
         provider="gcore",
         auth="apikey",
         is_async=is_async,
@@ -208,15 +247,16 @@ def _gcore(is_async: bool) -> Target:
             412: (aitasks.TaskAlreadyFinished, err(412, "Cannot cancel task because it is already in status REVOKED.")),
             422: (aitasks.FeatureDisabled, err(422, "Feature is disabled. Contact support to enable.")),
         },
+        transport=transport,
     )
 
 
-def _modelarts(auth: str, is_async: bool) -> Target:
+def _modelarts(auth: str, is_async: bool, transport: str = "httpx") -> Target:
     def err(status: int, code: str, text: str) -> Reply:
         return json_reply(status, f'{{"error_code": "{code}", "error_msg": "{text}"}}')
 
     return Target(
-        name=f"modelarts-{auth}-{'async' if is_async else 'sync'}",
+        name=f"modelarts-{auth}-{_io(is_async, transport)}",
         provider="modelarts",
         auth=auth,
         is_async=is_async,
@@ -228,16 +268,17 @@ def _modelarts(auth: str, is_async: bool) -> Target:
             403: (aitasks.PermissionDenied, err(403, "ModelArts.0203", "Forbidden project")),
             404: (aitasks.TaskNotFound, err(404, "ModelArts.4352", "Dataset not found.")),
         },
+        transport=transport,
     )
 
 
 TARGETS = [
     _gcore(False),
-    _gcore(True),
+    *(_gcore(True, transport) for transport in ASYNC_TRANSPORTS),
     _modelarts("token", False),
-    _modelarts("token", True),
+    *(_modelarts("token", True, transport) for transport in ASYNC_TRANSPORTS),
     _modelarts("aksk", False),
-    _modelarts("aksk", True),
+    *(_modelarts("aksk", True, transport) for transport in ASYNC_TRANSPORTS),
 ]
 
 

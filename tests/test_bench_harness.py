@@ -5,11 +5,17 @@ No timing is asserted: the numbers of a smoke run mean nothing, only that every 
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import importlib.util
+import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +91,9 @@ def test_smoke_report_has_a_row_for_every_contender(smoke: tuple[str, str]) -> N
         expected += AIOHTTP_ROWS
         if importlib.util.find_spec("gcore") is not None:
             expected.append("`gcore.AsyncGcore(http_client=DefaultAioHttpClient())` + worker pool")
-    # Bulk rows start with the concurrency, the others with the label.
+    tls = _bench_module("bench_tls")
+    expected += [label for key, label in tls.LABELS.items() if tls.available(key)]
+    # Bulk and TLS rows start with the concurrency, the others with the label.
     missing = [label for label in expected if not any(f"| {label} |" in row for row in rows)]
     assert not missing, missing
     # The sequential and CPU tables each have one row per sequential contender; bulk has one per level.
@@ -127,6 +135,7 @@ def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
     report.target("sequential Gcore cancel >= 0.90x raw httpx", "0.925x", True)
     report.target("`import aitasks` <= 1.30x `import httpx`", "1.5x", False)
     report.sections.append("## Sequential cancels over loopback keep-alive\n\n| contender |\n|---|\n| raw |")
+    report.readme.append("### Bulk over TLS, concurrency 50, RTT 20 ms\n\n| contender |\n|---|\n| aitasks |")
     readme = tmp_path / "README.md"
     readme.write_text("before\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n", encoding="utf-8")
     assert run.update_readme(report, readme)  # type: ignore[attr-defined]
@@ -137,7 +146,145 @@ def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
     assert "| sequential Gcore cancel >= 0.90x raw httpx | 0.925x | PASS |" in text
     assert "| `import aitasks` <= 1.30x `import httpx` | 1.5x | MISS |" in text
     assert "### Sequential cancels over loopback keep-alive" in text
+    assert (
+        text.index("### Sequential") < text.index("### Bulk over TLS, concurrency 50, RTT 20 ms") < text.index("after")
+    )
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n", encoding="utf-8")
     assert not run.update_readme(report, unmarked)  # type: ignore[attr-defined]
     assert unmarked.read_text(encoding="utf-8") == "no markers\n"
+
+
+# --- the TLS section: its server, its table, its targets ------------------------------------------------------
+
+
+def _bench_module(name: str) -> Any:
+    sys.path.insert(0, str(RUN.parent))
+    return importlib.import_module(name)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1 (trustme): (CA PEM, server PEM)."""
+    files: tuple[Path, Path] = _bench_module("bench_tls").make_certs(tmp_path_factory.mktemp("certs"))
+    return files
+
+
+def _timed_post(client: httpx.Client, base: str) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    response = client.post(f"{base}/streaming/ai/tasks/t/cancel")
+    return time.perf_counter() - started, response
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["http1.1", "h2"])
+def test_tls_server_charges_a_new_connection_two_round_trips_and_counts_it(
+    certs: tuple[Path, Path], http2: bool
+) -> None:
+    """The first answer on a connection waits 3 RTTs, the next ones 1; the server counts the one connection."""
+    server = _bench_module("bench_server")
+    ca_file, server_file = certs
+    rtt = 0.1
+    verify = ssl.create_default_context(cafile=str(ca_file))
+    with server.running(cert=server_file, delay=rtt) as base, httpx.Client(verify=verify, http2=http2) as client:
+        first, response = _timed_post(client, base)
+        second, again = _timed_post(client, base)
+        assert response.status_code == again.status_code == 202
+        assert response.json() == {"result": "Task has been cancelled successfully."}
+        assert response.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
+        assert first >= 3 * rtt
+        assert rtt <= second < first
+        stats = client.get(f"{base}/_stats").json()  # on the same connection, answered at once
+        assert (stats["connections"], stats["h2_connections"], stats["requests"]) == (1, int(http2), 3)
+        with httpx.Client(verify=verify, http2=http2) as other:
+            elapsed, _ = _timed_post(other, base)
+            assert elapsed >= 3 * rtt  # a second connection pays the handshakes again
+        assert server.server_stats(base, verify)["connections"] == 3  # and the last stats call's own
+        assert server.server_stats(base, verify)["cpu_s"] > 0
+
+
+def test_tls_server_refuses_clients_that_do_not_trust_its_ca(certs: tuple[Path, Path]) -> None:
+    """The bench never weakens certificate checks: without the CA, a client cannot connect."""
+    server = _bench_module("bench_server")
+    with server.running(cert=certs[1]) as base, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.post(f"{base}/streaming/ai/tasks/t/cancel")
+
+
+def test_delayed_answers_never_overtake_earlier_ones() -> None:
+    """On one connection an undelayed answer (stats) still waits behind a delayed one, so pipelining stays ordered."""
+    server = _bench_module("bench_server")
+    written: list[str] = []
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        delayed = server._Delayed(server.Network(delay=0.05, connect_rtts=2), written.append)
+        started = loop.time()
+        delayed.send("cancel")
+        delayed.send("stats", delay=False)
+        delayed.send("cancel again")
+        while len(written) < 3:
+            await asyncio.sleep(0.01)
+        return loop.time() - started
+
+    elapsed = asyncio.run(run())
+    assert written == ["cancel", "stats", "cancel again"]
+    assert elapsed >= 0.15  # the connection's two handshake round trips and one answer's
+
+
+def _run(rate_calls: int, elapsed: float, concurrency: int = 50, rtt_ms: int = 20, connections: int = 50) -> Any:
+    tls = _bench_module("bench_tls")
+    return tls.TLSRun(
+        calls=rate_calls,
+        concurrency=concurrency,
+        rtt_ms=rtt_ms,
+        elapsed=elapsed,
+        cpu_s=0.5,
+        connections=connections,
+        h2_connections=0,
+        server_cpu_s=0.1,
+    )
+
+
+def test_tls_run_figures() -> None:
+    """% of ideal is N x RTT / c over the time taken; CPU per call and the server's busy share follow."""
+    run = _run(2000, 1.0)
+    assert run.ideal_pct == pytest.approx(80.0)  # ideal 2000 x 0.02 / 50 = 0.8 s
+    assert run.rate == pytest.approx(2000)
+    assert run.cpu_us_per_call == pytest.approx(250)
+    assert run.server_busy_pct == pytest.approx(10)
+
+
+def test_tls_targets_pass_and_miss_on_the_figures_the_issue_states() -> None:
+    """Each TLS target is judged on its own point: a run at 80 % passes, one at 70 % misses, and so on."""
+    tls = _bench_module("bench_tls")
+
+    def judged(results: dict[tuple[str, int, int], Any]) -> dict[str, bool]:
+        lines: dict[str, bool] = {}
+        tls.check_targets(lambda line, measured, ok: lines.__setitem__(line, ok), results)
+        return lines
+
+    good = {
+        ("aitasks", 50, 20): _run(2000, 1.0),  # 80 %
+        ("gcore_sdk", 50, 20): _run(2000, 5.0),  # 5x slower
+        ("gcore_sdk_aiohttp", 50, 20): _run(2000, 1.25),  # 1.25x slower
+        ("aitasks", 50, 50): _run(2000, 2.2, rtt_ms=50),  # 91 %
+        ("gcore_sdk", 50, 50): _run(2000, 7.0, rtt_ms=50),
+        ("aitasks", 100, 20): _run(4000, 1.4, concurrency=100),  # 57 %
+    }
+    lines = judged(good)
+    assert len(lines) == 7 and all(lines.values()), lines
+    bad = {
+        **good,
+        ("aitasks", 50, 20): _run(2000, 1.15, connections=60),  # 70 %, 60 connections
+        ("aitasks", 50, 50): _run(2000, 2.5, rtt_ms=50),  # 80 %
+        ("aitasks", 100, 20): _run(4000, 1.8, concurrency=100),  # 44 %
+    }
+    lines = judged(bad)
+    missed = sorted(line for line, ok in lines.items() if not ok)
+    assert missed == [
+        "TLS c=100 RTT 20 ms: `cancel_many` >= 50 % of ideal",
+        "TLS c=50 RTT 20 ms: `cancel_many` >= 1.2x official AsyncGcore with DefaultAioHttpClient",
+        "TLS c=50 RTT 20 ms: `cancel_many` >= 75 % of ideal",
+        "TLS c=50 RTT 20 ms: `cancel_many` connections opened <= concurrency + 10 %",
+        "TLS c=50 RTT 50 ms: `cancel_many` >= 85 % of ideal",
+    ]
+    assert judged({}) == {}

@@ -491,8 +491,8 @@ def test_every_request_the_sync_facade_sends_is_valid(fake_cloud: FakeCloud, aut
 
 
 @pytest.mark.parametrize("auth", ["token", "aksk"])
-def test_every_request_the_async_facade_sends_is_valid(fake_cloud: FakeCloud, auth: Auth) -> None:
-    """The async twins send spec-valid requests too."""
+def test_every_request_the_async_facade_sends_is_valid(fake_cloud: FakeCloud, auth: Auth, transport: str) -> None:
+    """The async twins send spec-valid requests too, on each transport an owned async client may pick."""
     for task in FACADE_IDS:
         fake_cloud.add_gcore_task(task)
         fake_cloud.add_modelarts_task("ds", task)

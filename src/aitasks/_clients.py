@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import httpx
 
+from . import _transport
 from ._config import check_max_retries, check_timeout, verify_context
 from ._core import Core, Listing, Provider
 from ._refs import TaskRef
@@ -49,7 +50,7 @@ class _ClientBase:
         if http_client is not None and not isinstance(http_client, cls):
             raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
         seconds, retries = check_timeout(timeout), check_max_retries(max_retries)  # before a client is opened
-        http = http_client or cls(headers=_HEADERS, follow_redirects=False, verify=verify_context())
+        http = http_client or _transport.owned_client(cls, headers=_HEADERS, verify=verify_context())
         self._core = Core(provider, seconds, retries, http, http_client is None)
 
     def __repr__(self) -> str:

@@ -1,0 +1,89 @@
+"""httpx over aiohttp's connection pool (the `aiohttp` extra), with aiohttp's failures raised as the httpx errors
+httpx's own transport raises for the same event, so every client sees the same typed errors on either transport.
+
+httpx-aiohttp 0.2.0 maps a refused connection and a server that hung up alike to `httpx.ConnectTimeout` (its
+table lets `ClientConnectionError` win over the subclasses after it): aitasks would report a timeout, and would miss
+that a request the server dropped may have been applied. The table below puts each aiohttp error where httpcore's
+equivalent lands; importing this module raises ImportError when the extra is not installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp import HttpxAiohttpClient
+
+__all__ = ["AiohttpClient", "mapped"]
+
+# First match wins: subclasses before their bases.
+_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),  # connect, or waiting for a pooled connection
+    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),  # no byte within the read timeout
+    (aiohttp.ClientProxyConnectionError, httpx.ProxyError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),  # refused, unreachable, TLS handshake or certificate
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),  # hung up before or while answering
+    (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),  # the body ended short of its length
+    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),  # an answer aiohttp could not parse
+    (aiohttp.ClientError, httpx.ReadError),  # reset or failed once the request was (maybe) sent
+)
+
+
+@contextlib.contextmanager
+def mapped() -> Iterator[None]:
+    """Raise an aiohttp failure (raw, or wrapped by httpx-aiohttp) as the matching httpx error."""
+    try:
+        yield
+    except (httpx.TransportError, aiohttp.ClientError) as exc:
+        cause = exc.__cause__ if isinstance(exc, httpx.TransportError) else exc
+        if not isinstance(cause, aiohttp.ClientError):
+            raise
+        error = next(target for source, target in _ERRORS if isinstance(cause, source))
+        raise error(str(cause) or type(cause).__name__) from cause
+
+
+class _Stream(httpx.AsyncByteStream):
+    """A response body whose read errors are mapped too."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with mapped():
+            async for chunk in self._stream:
+                yield chunk
+
+    async def aclose(self) -> None:
+        with mapped():
+            await self._stream.aclose()
+
+
+class _Mapped(httpx.AsyncBaseTransport):
+    """Wraps one httpx-aiohttp transport (direct or through a proxy)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with mapped():
+            response = await self._transport.handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Stream(response.stream)
+        return response
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+class AiohttpClient(HttpxAiohttpClient):
+    """`HttpxAiohttpClient`, proxies from the environment included, with aiohttp's errors mapped."""
+
+    def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
+        return _Mapped(super()._init_transport(*args, **kwargs))
+
+    def _init_proxy_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
+        return _Mapped(super()._init_proxy_transport(*args, **kwargs))
