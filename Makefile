@@ -42,7 +42,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 pytest: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: check-specs check-generated lint typecheck pytest
 
