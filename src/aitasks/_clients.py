@@ -17,6 +17,7 @@ from ._refs import TaskRef
 from ._results import CancelResult
 from ._tasks import MAX_PAGES, Task, WaitTimeout, poll_waits
 from ._version import __version__
+from ._wire import ACCEPT
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_WAIT", "AsyncProviderClient", "SyncProviderClient", "wait_seconds"]
 
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
-_HEADERS = {"User-Agent": f"aitasks/{__version__}"}
+_HEADERS = {"User-Agent": f"aitasks/{__version__}", **ACCEPT}
 
 
 def wait_seconds(wait: bool | float) -> float | None:

@@ -30,7 +30,7 @@ __all__ = [
 
 MAX_BODY_BYTES = 1 << 20  # a response body larger than this, counted after decompression, is refused
 # Bodies are decoded here, under the cap, so only what zlib can decode that way is asked for.
-_ACCEPT = {"Accept-Encoding": "gzip, deflate"}
+ACCEPT = {"Accept-Encoding": "gzip, deflate"}  # an owned client has it by default; a caller's gets it per request
 _ZLIB = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
 R = TypeVar("R")
@@ -126,40 +126,43 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._watched: dict[int, tuple[float, socket.socket]] = {}
         self._wake_at = float("inf")
+        # The shortest attempt deadline seen: while nothing is watched the thread still wakes this often, so a new
+        # watch (its deadline at least this far off) never has to wake it early: no lock on the hot path.
+        self._period = float("inf")
         self._thread: threading.Thread | None = None
 
-    def watch(self, response: httpx.Response, deadline: float) -> int | None:
+    def watch(self, response: httpx.Response, deadline: float, seconds: float) -> int | None:
         """Watch the socket under `response` until `release`; None when there is none (an in-memory transport)."""
         stream = response.extensions.get("network_stream")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if not isinstance(sock, socket.socket):
             return None
         key = id(sock)
-        with self._cond:
-            self._watched[key] = (deadline, sock)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="aitasks-deadline", daemon=True)
-                self._thread.start()
-            elif deadline < self._wake_at:
+        self._watched[key] = (deadline, sock)  # a dict item set or pop is atomic: no lock on the hot path
+        if deadline < self._wake_at or self._thread is None:
+            self._period = min(self._period, seconds)
+            with self._cond:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="aitasks-deadline", daemon=True)
+                    self._thread.start()
                 self._cond.notify()
         return key
 
     def release(self, key: int | None) -> None:
         if key is not None:
-            with self._cond:
-                self._watched.pop(key, None)
+            self._watched.pop(key, None)
 
     def _run(self) -> None:
         with self._cond:
             while True:
                 now = time.monotonic()
                 for key, (deadline, sock) in list(self._watched.items()):
-                    if deadline <= now:
-                        del self._watched[key]
+                    if deadline <= now and self._watched.pop(key, None) is not None:
                         with contextlib.suppress(OSError):
                             sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
-                self._wake_at = min((deadline for deadline, _ in self._watched.values()), default=float("inf"))
-                self._cond.wait(None if self._wake_at == float("inf") else self._wake_at - now)
+                pending = [deadline for deadline, _ in list(self._watched.values())]
+                self._wake_at = min(pending, default=now + self._period)
+                self._cond.wait(max(0.0, self._wake_at - now))
 
 
 _WATCHDOG = _Watchdog()
@@ -167,10 +170,9 @@ _WATCHDOG = _Watchdog()
 
 def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
     core = call.core
-    headers = {**_ACCEPT, **kwargs.pop("headers", {})}
-    return core.http.build_request(  # type: ignore[no-any-return]
-        method, core.base_url + url, headers=headers, timeout=core.timeout, **kwargs
-    )
+    if not core.owns_http:  # an owned client sends ACCEPT by default
+        kwargs["headers"] = {**ACCEPT, **kwargs.get("headers", {})}
+    return core.http.build_request(method, core.base_url + url, timeout=core.timeout, **kwargs)  # type: ignore[no-any-return]
 
 
 class Exchange:
@@ -198,7 +200,7 @@ class SyncExchange(Exchange):
         response: httpx.Response = core.http.send(request, auth=core.provider.auth, follow_redirects=False, stream=True)
         self.call.response = response
         body = _Body(response, self.deadline)
-        watch = _WATCHDOG.watch(response, self.deadline)
+        watch = _WATCHDOG.watch(response, self.deadline, self.call.core.seconds)
         try:
             for chunk in body.chunks():
                 body.feed(chunk)
