@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 import httpx
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
     from ._adaptive import AsyncGate, SyncGate
 
-__all__ = ["DEFAULT_WAIT", "AsyncProviderClient", "SyncProviderClient", "wait_seconds"]
+__all__ = ["DEFAULT_WAIT", "AsyncProviderClient", "ClientBase", "SyncProviderClient", "wait_seconds"]
 
+L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
 _HEADERS = {"User-Agent": f"aitasks/{__version__}", **ACCEPT}
 
@@ -41,8 +42,8 @@ def wait_seconds(wait: bool | float) -> float | None:
     raise ValueError(f"wait must be True, False or a positive number of seconds, got {wait!r}")
 
 
-class _ClientBase:
-    """Construction and repr shared by the sync and async provider clients."""
+class ClientBase(Generic[L]):
+    """Construction and repr shared by the sync and async provider clients; providers add `tasks()` here once."""
 
     _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
 
@@ -59,8 +60,11 @@ class _ClientBase:
         name = type(self).__name__
         return f"{name}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
 
+    def _listing(self, listings: Iterable[tuple[int, Listing]], active: bool) -> L:
+        raise NotImplementedError  # pragma: no cover - each I/O style defines it
 
-class SyncProviderClient(_ClientBase):
+
+class SyncProviderClient(ClientBase[Iterator[Task]]):
     """Blocking client for one provider; owns a pooled httpx.Client unless given one."""
 
     _http_class = httpx.Client
@@ -118,7 +122,7 @@ class SyncProviderClient(_ClientBase):
         self.close()
 
 
-class AsyncProviderClient(_ClientBase):
+class AsyncProviderClient(ClientBase[AsyncIterator[Task]]):
     """Asyncio client for one provider; owns a pooled httpx.AsyncClient unless given one."""
 
     _http_class = httpx.AsyncClient

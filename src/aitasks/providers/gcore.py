@@ -25,7 +25,7 @@ from aitasks_gcore_api.models.upgraderequired import Upgraderequired
 from aitasks_gcore_api.types import UNSET, Unset
 
 from .._auth import HeaderAuth
-from .._clients import AsyncProviderClient, SyncProviderClient
+from .._clients import AsyncProviderClient, ClientBase, L, SyncProviderClient
 from .._config import check_secret, check_url, from_env
 from .._core import Call, Listing, Operation, Provider
 from .._errors import ConfigurationError, FeatureDisabled, TaskAlreadyFinished
@@ -179,7 +179,24 @@ class GcoreProvider(Provider):
         return None, text if isinstance(text, str) else None
 
 
-class Gcore(SyncProviderClient):
+class _GcoreTasks(ClientBase[L]):
+    """`tasks()`, written once for the blocking and the asyncio client."""
+
+    def tasks(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        task_name: str | None = None,
+        search: str | None = None,
+        active: bool = False,
+    ) -> L:
+        """Every task, lazily over all pages; `status` (one or several), `task_name` and `search` filter on Gcore,
+        `active` keeps those not in a final state."""
+        provider: GcoreProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(provider.listings(_statuses(status), task_name, search), active)
+
+
+class Gcore(_GcoreTasks[Iterator[Task]], SyncProviderClient):
     """Cancel Gcore Streaming AI tasks: `Gcore().cancel("TASK_ID")`."""
 
     def __init__(
@@ -194,21 +211,8 @@ class Gcore(SyncProviderClient):
         provider = GcoreProvider(api_key, base_url)
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
-    def tasks(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        task_name: str | None = None,
-        search: str | None = None,
-        active: bool = False,
-    ) -> Iterator[Task]:
-        """Every task, lazily over all pages; `status` (one or several), `task_name` and `search` filter on Gcore,
-        `active` keeps those not in a final state."""
-        provider: GcoreProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_statuses(status), task_name, search), active)
 
-
-class AsyncGcore(AsyncProviderClient):
+class AsyncGcore(_GcoreTasks[AsyncIterator[Task]], AsyncProviderClient):
     """Cancel Gcore Streaming AI tasks from async code: `await AsyncGcore().cancel("TASK_ID")`."""
 
     def __init__(
@@ -222,19 +226,6 @@ class AsyncGcore(AsyncProviderClient):
     ) -> None:
         provider = GcoreProvider(api_key, base_url)
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
-
-    def tasks(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        task_name: str | None = None,
-        search: str | None = None,
-        active: bool = False,
-    ) -> AsyncIterator[Task]:
-        """Every task, lazily over all pages; `status` (one or several), `task_name` and `search` filter on Gcore,
-        `active` keeps those not in a final state."""
-        provider: GcoreProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_statuses(status), task_name, search), active)
 
 
 def _statuses(status: str | Iterable[str] | None) -> list[str]:

@@ -18,7 +18,7 @@ from aitasks_modelarts_api.models.running_task import RunningTask
 from aitasks_modelarts_api.types import UNSET, Unset
 
 from .._auth import AKSKAuth, HeaderAuth
-from .._clients import AsyncProviderClient, SyncProviderClient
+from .._clients import AsyncProviderClient, ClientBase, L, SyncProviderClient
 from .._config import check_project_id, check_secret, check_url, from_env
 from .._core import Call, Listing, Operation, Provider
 from .._errors import ConfigurationError
@@ -218,7 +218,25 @@ class ModelArtsProvider(Provider):
         return code, None
 
 
-class ModelArts(SyncProviderClient):
+class _ModelArtsTasks(ClientBase[L]):
+    """`tasks()`, written once for the blocking and the asyncio client."""
+
+    def tasks(
+        self,
+        dataset_id: str,
+        *,
+        status: int | Iterable[int] | None = None,
+        type: str | None = None,
+        task_name: str | None = None,
+        active: bool = False,
+    ) -> L:
+        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
+        `status` (one or several of -1..5) and `active` (not in a final state) here."""
+        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
+
+
+class ModelArts(_ModelArtsTasks[Iterator[Task]], SyncProviderClient):
     """Stop ModelArts intelligent tasks: `ModelArts().cancel("DATASET_ID/TASK_ID")`."""
 
     def __init__(
@@ -244,22 +262,8 @@ class ModelArts(SyncProviderClient):
         )
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
-    def tasks(
-        self,
-        dataset_id: str,
-        *,
-        status: int | Iterable[int] | None = None,
-        type: str | None = None,
-        task_name: str | None = None,
-        active: bool = False,
-    ) -> Iterator[Task]:
-        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
-        `status` (one or several of -1..5) and `active` (not in a final state) here."""
-        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
 
-
-class AsyncModelArts(AsyncProviderClient):
+class AsyncModelArts(_ModelArtsTasks[AsyncIterator[Task]], AsyncProviderClient):
     """Stop ModelArts intelligent tasks from async code: `await AsyncModelArts().cancel("DATASET_ID/TASK_ID")`."""
 
     def __init__(
@@ -284,20 +288,6 @@ class AsyncModelArts(AsyncProviderClient):
             security_token=security_token,
         )
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
-
-    def tasks(
-        self,
-        dataset_id: str,
-        *,
-        status: int | Iterable[int] | None = None,
-        type: str | None = None,
-        task_name: str | None = None,
-        active: bool = False,
-    ) -> AsyncIterator[Task]:
-        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
-        `status` (one or several of -1..5) and `active` (not in a final state) here."""
-        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
 
 
 def _dataset(dataset_id: str) -> str:
