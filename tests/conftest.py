@@ -19,6 +19,8 @@ from aitasks.testing import FakeCloud
 
 from scripted_server import Recorded, Reply, ScriptedServer, json_reply
 
+pytest_plugins = ["spec_check"]  # the `root` fixture of the check-specs tests
+
 GCORE_KEY = "gk-0123456789abcdef"
 MA_TOKEN = "ma-token-0123456789abcdef"
 MA_AK = "AKEXAMPLE0123456789"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,26 +11,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import check_specs
+from spec_check import run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "check-specs: "
 CANCEL = "/paths/~1streaming~1ai~1tasks~1{task_id}~1cancel/post"
 SEED_VERSION = "2026-05-15T06:37:28.230198+00:00"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the repository's specs/ to edit."""
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    return tmp_path
-
-
-def run_check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = check_specs.main(["--root", str(root)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, err.splitlines()
 
 
 def edit_vendor(root: Path, old: str, new: str, *, file: str = "streaming_api.yaml", count: int = 1) -> None:

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import check_specs
+from spec_check import run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY = Path(__file__).resolve().parent / "fixtures" / "modelarts"
@@ -24,21 +25,6 @@ DETAILS = "obtaining_details_about_an_auto_labeling_task.rst"
 LIST = "obtaining_an_auto_labeling_task_list_by_page.rst"
 ERRORS = "calling_apis_response.rst"
 STOP_URI = "/v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the repository's specs/ to edit."""
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    return tmp_path
-
-
-def run_check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    """Run check-specs in-process on root; return the exit code and the stderr lines."""
-    code = check_specs.main(["--root", str(root)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, err.splitlines()
 
 
 def page_path(root: Path, page: str) -> Path:
