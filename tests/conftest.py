@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import aitasks
@@ -180,12 +181,15 @@ class Target:
     path: str
     success: Reply
     documented: dict[int, tuple[type[aitasks.APIError], Reply]]
-    transport: str = "httpx"  # for async targets: the transport the owned client picks
+    # For async targets, the transport the owned client picks; "given": the caller's own httpx client (sync or
+    # async), which aitasks sends through (its `send`) where it sends straight to an owned client's transport.
+    transport: str = "httpx"
 
     def client(self, base_url: str, **kwargs: Any) -> Any:
-        with async_transport(self.transport):
+        with async_transport("httpx" if self.transport == "given" else self.transport):
             client = self._client(base_url, **kwargs)
-        if self.is_async and "http_client" not in kwargs:  # the parametrization is real: it picked that transport
+        # The parametrization is real: the owned client picked that transport.
+        if self.is_async and "http_client" not in kwargs and self.transport != "given":
             picked = "aiohttp" if type(client._core.http).__name__ == "AiohttpClient" else "httpx"
             assert picked == self.transport, (picked, self.transport)
         return client
@@ -203,17 +207,24 @@ class Target:
     def cancel(self, base_url: str, ref: Any = None, **kwargs: Any) -> aitasks.CancelResult:
         """Cancel through a fresh client (closed afterwards), sync or async."""
         strict = kwargs.pop("strict", False)
-        client = self.client(base_url, **kwargs)
         target_ref = self.ref if ref is None else ref
+        given = self.transport == "given" and "http_client" not in kwargs
+        callers = given or "http_client" in kwargs  # a caller's client: requests go through its own send
         if not self.is_async:
-            with client:
-                result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
-                return result
+            with httpx.Client() if given else contextlib.nullcontext() as http:
+                client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
+                assert (client._core.transport is None) is callers  # which way the request goes
+                with client:
+                    result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
+                    return result
 
         async def run() -> aitasks.CancelResult:
-            async with client:
-                value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
-                return value
+            async with httpx.AsyncClient() if given else contextlib.nullcontext() as http:
+                client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
+                assert (client._core.transport is None) is callers
+                async with client:
+                    value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
+                    return value
 
         return asyncio.run(run())
 
@@ -230,6 +241,8 @@ class Target:
 
 
 def _io(is_async: bool, transport: str) -> str:
+    if transport == "given":
+        return f"{'async' if is_async else 'sync'}-given"
     return f"async-{transport}" if is_async else "sync"
 
 
@@ -281,6 +294,9 @@ TARGETS = [
     *(_modelarts("token", True, transport) for transport in ASYNC_TRANSPORTS),
     _modelarts("aksk", False),
     *(_modelarts("aksk", True, transport) for transport in ASYNC_TRANSPORTS),
+    # A caller's own httpx client, sync and async, each with the credentials that touch the request most.
+    _gcore(False, "given"),
+    _modelarts("aksk", True, "given"),
 ]
 
 

@@ -245,7 +245,7 @@ def test_modelarts_aksk_tampered_request_answers_401(fake_cloud: FakeCloud, http
     fake_cloud.add_modelarts_task("ds", "t")
     fake_cloud.add_modelarts_task("ds", "other")
     request = http.build_request("POST", modelarts_path(fake_cloud.project_id, "ds", "t"))
-    aksk(fake_cloud).sign(request)
+    aksk(fake_cloud).apply(request)
     headers = dict(request.headers)
     path = modelarts_path(fake_cloud.project_id, "ds", "t")
     content = b""

@@ -62,7 +62,7 @@ def test_signature_matches_huaweicloudsdkcore(
     """Over generated ids (many needing percent-encoding), our Authorization equals the SDK's."""
     path = "/v2/{}/datasets/{}/tasks/{}/stop".format(*(quote(v, safe="") for v in (project, dataset, task)))
     request = httpx.Request("POST", "https://modelarts.eu-de.otc.t-systems.com" + path)
-    AKSKAuth(ak, sk, project, security_token, clock=lambda: when).sign(request)
+    AKSKAuth(ak, sk, project, security_token, clock=lambda: when).apply(request)
     assert request.headers["X-Sdk-Date"] == when.strftime("%Y%m%dT%H%M%SZ")
     assert request.headers["X-Project-Id"] == project
     assert request.headers.get("X-Security-Token") == security_token
@@ -73,7 +73,7 @@ def test_the_production_clock_path_signs_what_the_oracle_signs() -> None:
     """With the default clock (no injected time), X-Sdk-Date is now in UTC and the signature is the SDK's."""
     before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     request = httpx.Request("POST", "https://modelarts.eu-de.otc.t-systems.com/v2/p/datasets/d/tasks/t/stop")
-    AKSKAuth("AK-1234", "SK-123456789", "p").sign(request)
+    AKSKAuth("AK-1234", "SK-123456789", "p").apply(request)
     after = dt.datetime.now(dt.timezone.utc)
     sent = dt.datetime.strptime(request.headers["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
     assert before <= sent <= after
@@ -84,7 +84,7 @@ def test_signature_on_a_non_default_port_signs_the_host_header_with_port() -> No
     """The Host header (with its port) is signed, as the SDK signs the Host it sends."""
     request = httpx.Request("POST", "http://127.0.0.1:8123/v2/p/datasets/d%2Fx/tasks/t%20y/stop")
     when = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.timezone.utc)
-    AKSKAuth("AK", "SK", "p", clock=lambda: when).sign(request)
+    AKSKAuth("AK", "SK", "p", clock=lambda: when).apply(request)
     parsed = parse_authorization(request.headers["Authorization"])
     assert parsed is not None
     assert parsed[0] == "AK"
@@ -97,8 +97,8 @@ def test_a_different_secret_gives_a_different_signature() -> None:
     when = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.timezone.utc)
     one = httpx.Request("POST", "https://h/v2/p/datasets/d/tasks/t/stop")
     two = httpx.Request("POST", "https://h/v2/p/datasets/d/tasks/t/stop")
-    AKSKAuth("AK", "SK1", "p", clock=lambda: when).sign(one)
-    AKSKAuth("AK", "SK2", "p", clock=lambda: when).sign(two)
+    AKSKAuth("AK", "SK1", "p", clock=lambda: when).apply(one)
+    AKSKAuth("AK", "SK2", "p", clock=lambda: when).apply(two)
     assert one.headers["Authorization"] != two.headers["Authorization"]
 
 

@@ -262,3 +262,59 @@ def test_proxy_variables_are_honoured_on_every_transport(transport: str, monkeyp
         (request,) = proxy.requests
         assert request.target == "http://gcore.invalid/streaming/ai/tasks/task-1/cancel"
         assert request.headers["authorization"] == f"apikey {KEY}"
+
+
+def test_proxy_variables_are_honoured_by_the_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owned blocking client sends to the transport httpx picks for the base URL: the proxy's, here."""
+    from scripted_server import ScriptedServer, json_reply
+
+    with ScriptedServer() as proxy:
+        proxy.script(json_reply(202, '{"result": "Task has been cancelled successfully."}'))
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with aitasks.Gcore(KEY, base_url="http://gcore.invalid", max_retries=0) as client:
+            assert client.cancel("task-1").outcome is aitasks.Outcome.CANCELLED
+        (request,) = proxy.requests
+        assert request.target == "http://gcore.invalid/streaming/ai/tasks/task-1/cancel"
+
+
+@pytest.mark.parametrize("io", ["sync", "async"])
+def test_an_owned_client_used_after_close_raises_as_httpx_does(io: str) -> None:
+    """Sending straight to the transport keeps httpx's rule: a closed client sends nothing."""
+    from scripted_server import ScriptedServer
+
+    with ScriptedServer() as server:
+        if io == "sync":
+            client = aitasks.Gcore(KEY, base_url=server.url)
+            client.close()
+            with pytest.raises(RuntimeError, match="client has been closed"):
+                client.cancel("task-1")
+        else:
+
+            async def run() -> None:
+                aclient = aitasks.AsyncGcore(KEY, base_url=server.url)
+                await aclient.aclose()
+                await aclient.cancel("task-1")
+
+            with pytest.raises(RuntimeError, match="client has been closed"):
+                asyncio.run(run())
+        assert server.requests == []
+
+
+def test_owned_clients_keep_no_cookies_a_callers_keeps_its_own() -> None:
+    """A cookie set by the API is not sent back by an owned client (no state between calls or tenants)."""
+    from scripted_server import ScriptedServer, json_reply
+
+    ok = '{"result": "Task has been cancelled successfully."}'
+    with ScriptedServer() as server:
+        for _ in range(4):
+            server.script(json_reply(202, ok, **{"Set-Cookie": "session=abc; Path=/"}))
+        with aitasks.Gcore(KEY, base_url=server.url) as owned:
+            owned.cancel("task-1")
+            owned.cancel("task-2")
+        with httpx.Client() as given, aitasks.Gcore(KEY, base_url=server.url, http_client=given) as client:
+            client.cancel("task-3")
+            client.cancel("task-4")
+        cookies = [request.headers.get("cookie") for request in server.requests]
+    assert cookies == [None, None, None, "session=abc"]

@@ -9,10 +9,21 @@ import httpx
 
 from . import _signing
 
-__all__ = ["AKSKAuth", "HeaderAuth"]
+__all__ = ["AKSKAuth", "HeaderAuth", "RequestAuth"]
 
 
-class HeaderAuth(httpx.Auth):
+class RequestAuth(httpx.Auth):
+    """Credentials set on one request in place: by httpx's auth flow on a caller's client, directly on an owned one."""
+
+    def apply(self, request: httpx.Request) -> None:
+        raise NotImplementedError  # pragma: no cover - each kind of credential defines it
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.apply(request)
+        yield request
+
+
+class HeaderAuth(RequestAuth):
     """Sets one credential header (Gcore `Authorization: apikey …`, ModelArts `X-Auth-Token`)."""
 
     __slots__ = ("_name", "_value")
@@ -21,9 +32,8 @@ class HeaderAuth(httpx.Auth):
         self._name = name
         self._value = value
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def apply(self, request: httpx.Request) -> None:
         request.headers[self._name] = self._value
-        yield request
 
     def __repr__(self) -> str:
         return f"HeaderAuth({self._name!r}, '***')"
@@ -37,7 +47,7 @@ _SIGNABLE_SET = frozenset(("content-type", "host", "x-project-id", "x-sdk-date",
 _SIGNABLE_RAW = {name.encode("ascii"): name for name in _SIGNABLE_SET}
 
 
-class AKSKAuth(httpx.Auth):
+class AKSKAuth(RequestAuth):
     """Signs each request (every retry again, with a fresh X-Sdk-Date) with AK/SK, as APIG requires."""
 
     requires_request_body = True
@@ -58,7 +68,7 @@ class AKSKAuth(httpx.Auth):
         self._security_token = security_token
         self._clock = clock
 
-    def sign(self, request: httpx.Request) -> None:
+    def apply(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""
         sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
         headers = request.headers
@@ -85,10 +95,6 @@ class AKSKAuth(httpx.Auth):
         )
         sig = _signing.signature(canonical, sdk_date, self._secret_key)
         headers["Authorization"] = _signing.authorization_header(self._access_key, signed, sig)
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        self.sign(request)
-        yield request
 
     def __repr__(self) -> str:
         return "AKSKAuth(access_key='***', secret_key='***')"

@@ -170,9 +170,21 @@ _WATCHDOG = _Watchdog()
 
 def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
     core = call.core
-    if not core.owns_http:  # an owned client sends ACCEPT by default
+    if core.transport is None:  # a caller's client: its own defaults, hooks and auth flow; ACCEPT on each request
         kwargs["headers"] = {**ACCEPT, **kwargs.get("headers", {})}
-    return core.http.build_request(method, core.base_url + url, timeout=core.timeout, **kwargs)  # type: ignore[no-any-return]
+        return core.http.build_request(method, core.base_url + url, timeout=core.timeout, **kwargs)  # type: ignore[no-any-return]
+    headers = core.headers
+    if "headers" in kwargs:
+        headers = headers.copy()
+        headers.update(kwargs.pop("headers"))
+    request = httpx.Request(method, core.base_url + url, headers=headers, extensions=dict(core.extensions), **kwargs)
+    core.provider.auth.apply(request)
+    return request
+
+
+def _closed(http: httpx.Client | httpx.AsyncClient) -> None:
+    if http.is_closed:  # what httpx says when its own send is used after close
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
 
 
 class Exchange:
@@ -197,7 +209,14 @@ class SyncExchange(Exchange):
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         core = self.call.core
         request = _request(self.call, method, url, kwargs)
-        response: httpx.Response = core.http.send(request, auth=core.provider.auth, follow_redirects=False, stream=True)
+        if core.transport is None:
+            response: httpx.Response = core.http.send(
+                request, auth=core.provider.auth, follow_redirects=False, stream=True
+            )
+        else:
+            _closed(core.http)
+            response = core.transport.handle_request(request)
+            response.request = request
         self.call.response = response
         body = _Body(response, self.deadline)
         watch = _WATCHDOG.watch(response, self.deadline, self.call.core.seconds)
@@ -226,9 +245,14 @@ class AsyncExchange(Exchange):
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         core = self.call.core
         request = _request(self.call, method, url, kwargs)
-        response: httpx.Response = await core.http.send(
-            request, auth=core.provider.auth, follow_redirects=False, stream=True
-        )
+        if core.transport is None:
+            response: httpx.Response = await core.http.send(
+                request, auth=core.provider.auth, follow_redirects=False, stream=True
+            )
+        else:
+            _closed(core.http)
+            response = await core.transport.handle_async_request(request)
+            response.request = request
         self.call.response = response
         body = _Body(response, self.deadline)
         try:

@@ -17,7 +17,7 @@ from aitasks_modelarts_api.models.list_tasks_response import ListTasksResponse
 from aitasks_modelarts_api.models.running_task import RunningTask
 from aitasks_modelarts_api.types import UNSET, Unset
 
-from .._auth import AKSKAuth, HeaderAuth
+from .._auth import AKSKAuth, HeaderAuth, RequestAuth
 from .._clients import AsyncProviderClient, ClientBase, L, SyncProviderClient
 from .._config import check_project_id, check_secret, check_url, from_env
 from .._core import Call, Listing, Operation, Provider
@@ -105,7 +105,7 @@ class ModelArtsProvider(Provider):
 
     def _credentials(
         self, token: str | None, access_key: str | None, secret_key: str | None, security_token: str | None
-    ) -> tuple[httpx.Auth, Redactor]:
+    ) -> tuple[RequestAuth, Redactor]:
         """Explicit arguments win over the environment; a token wins over AK/SK at the same level."""
         explicit_aksk = access_key is not None or secret_key is not None
         if token is None and not explicit_aksk:
