@@ -84,17 +84,33 @@ class Operation(Generic[R]):
     repeatable: bool = True  # safe to send again when an earlier attempt may have been applied
 
 
+class Verdict:
+    """stamina's `on` hook: whether (or after how long) to retry the error just raised, as `settle` decided.
+
+    It holds nothing else: stamina's retry state is freed by the cyclic GC, and anything the hook references
+    (a call's request, response and model) would wait for it too, where refcounting frees it at once.
+    """
+
+    __slots__ = ("wait",)
+
+    def __init__(self) -> None:
+        self.wait: bool | float = False
+
+    def __call__(self, exc: Exception) -> bool | float:
+        return self.wait if isinstance(exc, AITasksError) else False
+
+
 class Call(Generic[R]):
     """One operation on one provider: the attempts so far and the answer of the latest."""
 
-    __slots__ = ("attempts", "core", "maybe_applied", "op", "parse_failed", "parsed", "response", "wait")
+    __slots__ = ("attempts", "core", "maybe_applied", "op", "parse_failed", "parsed", "response", "verdict")
 
     def __init__(self, core: Core, op: Operation[R]) -> None:
         self.core, self.op = core, op
         self.attempts = 0
         # Set once an attempt may have been applied without our seeing the answer (a read error, a 5xx).
         self.maybe_applied = False
-        self.wait: bool | float = False  # what the retry hook answers for the error just raised
+        self.verdict = Verdict()  # what the retry hook answers for the error just raised
         self.response: httpx.Response | None = None
         self.parsed: object = None
         self.parse_failed = False
@@ -145,14 +161,15 @@ class Call(Generic[R]):
         return self.parsed
 
     def settle(self, failure: Exception | None) -> R:
-        """Turn how the attempt ended into the operation's result, or raise (setting `wait` when worth a retry)."""
-        self.wait = False
+        """Turn how the attempt ended into the operation's result, or raise (setting the verdict when worth a retry)."""
+        verdict = self.verdict
+        verdict.wait = False
         name, attempts = self.core.provider.name, self.attempts
         if isinstance(failure, BodyRefused):
             raise self.error(UnexpectedResponse, str(failure))
         if isinstance(failure, (httpx.HTTPError, *_DEADLINE)):
             self.maybe_applied |= isinstance(failure, (*_MAYBE_APPLIED, *_DEADLINE))
-            self.wait = self.op.repeatable or not self.maybe_applied
+            verdict.wait = self.op.repeatable or not self.maybe_applied
             if isinstance(failure, _DEADLINE):
                 text = f"{name}: timed out (no complete answer within {self.core.seconds:g} s)"
                 raise Timeout(text, provider=name, attempts=attempts)
@@ -170,7 +187,7 @@ class Call(Generic[R]):
         if _status.is_transient(status, type(error)):
             self.maybe_applied |= status >= 500
             if self.op.repeatable or not self.maybe_applied:
-                self.wait = _retry.retry_after(self.response.headers) or True  # type: ignore[union-attr]
+                verdict.wait = _retry.retry_after(self.response.headers) or True  # type: ignore[union-attr]
         raise error
 
     def log(self, started: float, outcome: object) -> None:
@@ -179,10 +196,6 @@ class Call(Generic[R]):
             elapsed = (time.perf_counter() - started) * 1000
             logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", self.core.provider.name, self.op.name, outcome,
                          self.attempts, elapsed)  # fmt: skip
-
-    def retry_hook(self, exc: Exception) -> bool | float:
-        """stamina's `on`: repeat only our own errors that settle marked as worth it."""
-        return self.wait if isinstance(exc, AITasksError) else False
 
 
 class Core:
@@ -203,7 +216,7 @@ class Core:
     def run(self, op: Operation[R], gate: SyncGate | None = None) -> R:
         """The one request path, blocking: attempts in stamina's retry loop, each through the gate if given."""
         call = Call(self, op)
-        for attempt in _retry.attempts(call.retry_hook, self.max_retries + 1):
+        for attempt in _retry.attempts(call.verdict, self.max_retries + 1):
             with attempt:
                 return self._attempt(call) if gate is None else self._gated(call, gate)
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
@@ -232,7 +245,7 @@ class Core:
     async def arun(self, op: Operation[R], gate: AsyncGate | None = None) -> R:
         """The same path for asyncio; each attempt also runs under an asyncio timeout."""
         call = Call(self, op)
-        async for attempt in _retry.attempts(call.retry_hook, self.max_retries + 1):
+        async for attempt in _retry.attempts(call.verdict, self.max_retries + 1):
             with attempt:
                 return await (self._aattempt(call) if gate is None else self._agated(call, gate))
         raise AssertionError("unreachable: stamina ended without a result or an error")  # pragma: no cover
