@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import httpx
@@ -33,17 +33,22 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
+def _raise_as_httpx(exc: BaseException) -> NoReturn:
+    """Raise an aiohttp failure (raw, or wrapped by httpx-aiohttp) as the matching httpx error; else `exc` itself."""
+    cause = exc.__cause__ if isinstance(exc, httpx.TransportError) else exc
+    if not isinstance(cause, aiohttp.ClientError):
+        raise exc
+    error = next(target for source, target in _ERRORS if isinstance(cause, source))
+    raise error(str(cause) or type(cause).__name__) from cause
+
+
 @contextlib.contextmanager
 def mapped() -> Iterator[None]:
-    """Raise an aiohttp failure (raw, or wrapped by httpx-aiohttp) as the matching httpx error."""
+    """The mapping as a context manager (the transport below uses plain try blocks: it runs on every call)."""
     try:
         yield
     except (httpx.TransportError, aiohttp.ClientError) as exc:
-        cause = exc.__cause__ if isinstance(exc, httpx.TransportError) else exc
-        if not isinstance(cause, aiohttp.ClientError):
-            raise
-        error = next(target for source, target in _ERRORS if isinstance(cause, source))
-        raise error(str(cause) or type(cause).__name__) from cause
+        _raise_as_httpx(exc)
 
 
 class _Stream(httpx.AsyncByteStream):
@@ -53,13 +58,17 @@ class _Stream(httpx.AsyncByteStream):
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with mapped():
+        try:
             async for chunk in self._stream:
                 yield chunk
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
+            _raise_as_httpx(exc)
 
     async def aclose(self) -> None:
-        with mapped():
+        try:
             await self._stream.aclose()
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
+            _raise_as_httpx(exc)
 
 
 class _Mapped(httpx.AsyncBaseTransport):
@@ -69,8 +78,10 @@ class _Mapped(httpx.AsyncBaseTransport):
         self._transport = transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with mapped():
+        try:
             response = await self._transport.handle_async_request(request)
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
+            _raise_as_httpx(exc)
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _Stream(response.stream)
         return response

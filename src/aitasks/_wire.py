@@ -69,18 +69,25 @@ class _Body:
         self._decoder: Any = None
 
     def chunks(self) -> Iterator[bytes]:
-        """A transport that answered from memory (httpx.MockTransport) has read and decoded the body already."""
-        if self._response.is_stream_consumed:
-            return iter((self._response.content,))
-        self._decoder = self._decoder_for(self._response.headers.get("Content-Encoding", "identity"))
-        return self._response.iter_raw()
+        """The raw stream as the transport gives it (we decode and count; httpx's re-chunking adds nothing here).
+
+        A transport that answered from memory (httpx.MockTransport) has read and decoded the body already.
+        """
+        response = self._response
+        if response.is_stream_consumed:
+            return iter((response.content,))
+        self._decoder = self._decoder_for(response.headers.get("Content-Encoding", "identity"))
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return iter(response.stream)
 
     async def achunks(self) -> AsyncIterator[bytes]:
-        if self._response.is_stream_consumed:
-            yield self._response.content
+        response = self._response
+        if response.is_stream_consumed:
+            yield response.content
             return
-        self._decoder = self._decoder_for(self._response.headers.get("Content-Encoding", "identity"))
-        async for chunk in self._response.aiter_raw():
+        self._decoder = self._decoder_for(response.headers.get("Content-Encoding", "identity"))
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        async for chunk in response.stream:
             yield chunk
 
     @staticmethod
