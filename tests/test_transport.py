@@ -321,33 +321,40 @@ def test_owned_clients_keep_no_cookies_a_callers_keeps_its_own() -> None:
     assert cookies == [None, None, None, "session=abc"]
 
 
-@pytest.mark.parametrize("transport_name", ASYNC_TRANSPORT_NAMES)
-@pytest.mark.parametrize("io", ["sync", "async"])
-def test_a_finished_call_leaves_nothing_of_its_own_to_the_cyclic_gc(
-    io: str, transport_name: str, slow_server: str
-) -> None:
-    """stamina's retry state is cyclic garbage; the call's request, response and result are freed by refcount
-    (in a bulk run, leaving them to the cyclic GC cost more CPU than the calls themselves)."""
+_GC_CASES = ["sync", "sync-given", *(f"async-{name}" for name in ASYNC_TRANSPORT_NAMES), "async-given"]
+
+
+@pytest.mark.parametrize("case", _GC_CASES)
+def test_a_finished_call_leaves_nothing_of_its_own_to_the_cyclic_gc(case: str, slow_server: str) -> None:
+    """stamina's retry state is cyclic garbage; the call's request, response and result are freed by refcount,
+    on an owned client and on a caller's (whose `send` binds each response to its stream). In a bulk run,
+    leaving them to the cyclic GC cost more CPU than aitasks' own work per call."""
     import gc
 
     from aitasks._core import Call
 
+    given = case.endswith("-given")
+
     def sync() -> None:
-        with aitasks.Gcore(KEY, base_url=slow_server) as client:
-            client.cancel("task-1")
+        with httpx.Client() as http, aitasks.Gcore(KEY, base_url=slow_server, http_client=http if given else None) as c:
+            c.cancel("task-1")
 
     async def run() -> None:
-        with async_transport(transport_name):
-            aclient = aitasks.AsyncGcore(KEY, base_url=slow_server)
+        with async_transport("httpx" if given else case.removeprefix("async-")):
+            http = httpx.AsyncClient() if given else None
+            aclient = aitasks.AsyncGcore(KEY, base_url=slow_server, http_client=http)
         async with aclient:
             await aclient.cancel("task-1")
+        if http is not None:
+            await http.aclose()
 
-    sync() if io == "sync" else asyncio.run(run())  # imports and first-use caches, outside the count
+    call = sync if case.startswith("sync") else lambda: asyncio.run(run())
+    call()  # imports and first-use caches, outside the count
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        sync() if io == "sync" else asyncio.run(run())
+        call()
         gc.collect()
         kinds = {type(o) for o in gc.garbage}
     finally:

@@ -189,6 +189,16 @@ def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> 
     return request
 
 
+def _unbind(response: httpx.Response) -> None:
+    """Once closed, the response keeps the bytes read instead of its stream.
+
+    httpx's `Client.send` binds the stream to its response, a reference cycle that would leave the response and
+    all it holds (request, headers, the transport's own response) to the cyclic GC: in a bulk run at 50 in flight
+    over a caller's client that took about a quarter of the client's CPU.
+    """
+    response.stream = httpx.ByteStream(response.content)
+
+
 def _closed(http: httpx.Client | httpx.AsyncClient) -> None:
     if http.is_closed:  # what httpx says when its own send is used after close
         raise RuntimeError("Cannot send a request, as the client has been closed.")
@@ -238,6 +248,7 @@ class SyncExchange(Exchange):
             _WATCHDOG.release(watch)
             body.done()
             response.close()
+            _unbind(response)
         return response
 
 
@@ -268,6 +279,7 @@ class AsyncExchange(Exchange):
         finally:
             body.done()
             await response.aclose()
+            _unbind(response)
         return response
 
 
