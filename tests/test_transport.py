@@ -208,13 +208,11 @@ def test_aiohttp_errors_become_the_httpx_errors_httpcore_gives(
     error: BaseException, expected: type[httpx.TransportError]
 ) -> None:
     """Raw, or wrapped by httpx-aiohttp's own table (which calls a hang-up a ConnectTimeout), each maps the same."""
-    from aitasks._aiohttp import mapped
-
-    for raised in (error, httpx.ConnectTimeout("as httpx-aiohttp maps it")):
-        with pytest.raises(httpx.TransportError) as info, mapped():
-            if raised is error:
-                raise error
-            raise raised from error
+    wrapped = httpx.ConnectTimeout("as httpx-aiohttp maps it")
+    wrapped.__cause__ = error
+    for raised in (error, wrapped):
+        with pytest.raises(httpx.TransportError) as info:
+            asyncio.run(_through_the_mapping(raised))
         assert type(info.value) is expected
         assert info.value.__cause__ is error
 
@@ -222,12 +220,21 @@ def test_aiohttp_errors_become_the_httpx_errors_httpcore_gives(
 @needs_aiohttp
 def test_other_errors_pass_through_the_mapping() -> None:
     """httpx's own errors and anything not from aiohttp are left alone."""
-    from aitasks._aiohttp import mapped
-
     for error in (httpx.ReadTimeout("own"), ValueError("not aiohttp's")):
-        with pytest.raises(type(error)) as info, mapped():
-            raise error
+        with pytest.raises(type(error)) as info:
+            asyncio.run(_through_the_mapping(error))
         assert info.value is error
+
+
+async def _through_the_mapping(error: BaseException) -> httpx.Response:
+    """Send through the wrapper aitasks puts around each httpx-aiohttp transport, over one that raises `error`."""
+    from aitasks._aiohttp import _Mapped
+
+    class Failing(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise error
+
+    return await _Mapped(Failing()).handle_async_request(httpx.Request("POST", "https://gcore.test/"))
 
 
 @needs_aiohttp

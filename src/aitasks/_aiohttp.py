@@ -9,15 +9,14 @@ equivalent lands; importing this module raises ImportError when the extra is not
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
 import aiohttp
 import httpx
 from httpx_aiohttp import HttpxAiohttpClient
 
-__all__ = ["AiohttpClient", "mapped"]
+__all__ = ["AiohttpClient"]
 
 # First match wins: subclasses before their bases.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -40,15 +39,6 @@ def _raise_as_httpx(exc: BaseException) -> NoReturn:
         raise exc
     error = next(target for source, target in _ERRORS if isinstance(cause, source))
     raise error(str(cause) or type(cause).__name__) from cause
-
-
-@contextlib.contextmanager
-def mapped() -> Iterator[None]:
-    """The mapping as a context manager (the transport below uses plain try blocks: it runs on every call)."""
-    try:
-        yield
-    except (httpx.TransportError, aiohttp.ClientError) as exc:
-        _raise_as_httpx(exc)
 
 
 class _Stream(httpx.AsyncByteStream):

@@ -180,6 +180,8 @@ def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> 
     if core.transport is None:  # a caller's client: its own defaults, hooks and auth flow; ACCEPT on each request
         kwargs["headers"] = {**ACCEPT, **kwargs.get("headers", {})}
         return core.http.build_request(method, core.base_url + url, timeout=core.timeout, **kwargs)  # type: ignore[no-any-return]
+    if core.http.is_closed:  # what httpx's own send says when used after close
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
     headers = core.headers
     if "headers" in kwargs:
         headers = headers.copy()
@@ -197,11 +199,6 @@ def _unbind(response: httpx.Response) -> None:
     over a caller's client that took about a quarter of the client's CPU.
     """
     response.stream = httpx.ByteStream(response.content)
-
-
-def _closed(http: httpx.Client | httpx.AsyncClient) -> None:
-    if http.is_closed:  # what httpx says when its own send is used after close
-        raise RuntimeError("Cannot send a request, as the client has been closed.")
 
 
 class Exchange:
@@ -231,7 +228,6 @@ class SyncExchange(Exchange):
                 request, auth=core.provider.auth, follow_redirects=False, stream=True
             )
         else:
-            _closed(core.http)
             response = core.transport.handle_request(request)
             response.request = request
         self.call.response = response
@@ -268,7 +264,6 @@ class AsyncExchange(Exchange):
                 request, auth=core.provider.auth, follow_redirects=False, stream=True
             )
         else:
-            _closed(core.http)
             response = await core.transport.handle_async_request(request)
             response.request = request
         self.call.response = response
