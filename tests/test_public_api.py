@@ -22,6 +22,7 @@ EXPECTED = [
     "ConfigurationError",
     "FeatureDisabled",
     "Gcore",
+    "IncompleteListing",
     "InvalidTaskRef",
     "ModelArts",
     "Outcome",

@@ -226,7 +226,7 @@ def _finish(report: Report, source: Source, stopped_by: signal.Signals | None) -
         return _STOP_SIGNALS[stopped_by]
     if source.read_error is not None:
         return USAGE
-    if report.failed or report.stdout_closed:
+    if report.failed or report.waits_failed or report.stdout_closed:
         return FAILED
     if report.done == 0 and not source.skipped:
         report.note(f"warning: {source.name or 'the input'} held no refs")
