@@ -20,6 +20,7 @@ EXPECTED = [
     "CancelResult",
     "Client",
     "ConfigurationError",
+    "Dataset",
     "FeatureDisabled",
     "Gcore",
     "IncompleteListing",

@@ -29,7 +29,7 @@ from ._errors import (
 )
 from ._refs import TaskRef
 from ._results import CancelResult, Outcome
-from ._tasks import Task, TaskState, WaitTimeout
+from ._tasks import Dataset, Task, TaskState, WaitTimeout
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "CancelResult",
     "Client",
     "ConfigurationError",
+    "Dataset",
     "FeatureDisabled",
     "Gcore",
     "IncompleteListing",

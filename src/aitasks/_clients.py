@@ -18,7 +18,7 @@ from ._core import Core, Listing, Operation, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
 from ._results import CancelResult
-from ._tasks import MAX_PAGES, Page, Task, WaitTimeout, poll_waits
+from ._tasks import MAX_PAGES, Dataset, Task, WaitTimeout, poll_waits
 from ._version import __version__
 from ._wire import ACCEPT
 
@@ -27,7 +27,18 @@ if TYPE_CHECKING:
 
     from ._adaptive import AsyncGate, SyncGate
 
-__all__ = ["DEFAULT_WAIT", "AsyncProviderClient", "ClientBase", "H", "L", "SyncProviderClient", "wait_seconds"]
+__all__ = [
+    "DEFAULT_WAIT",
+    "AsyncProviderClient",
+    "ClientBase",
+    "H",
+    "L",
+    "Plan",
+    "SyncProviderClient",
+    "pager",
+    "scoped",
+    "wait_seconds",
+]
 
 L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 H = TypeVar("H", bound="httpx.Client | httpx.AsyncClient")  # the HTTP client it sends through
@@ -51,14 +62,21 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
     return float(value)
 
 
-def _pager(name: str, listings: Iterable[Listing], keep: Callable[[Task], bool]) -> Generator[Any, Page, None]:
-    """Every task of every listing once, in order: yields each page's Operation (sent back: the Page) and each task.
+Plan = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the result) and items
+
+
+def _key(item: Task | Dataset) -> object:
+    return (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
+
+
+def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Plan:
+    """Every item of every listing once, in order: yields each page's Operation (sent back: the Page) and each item.
 
     A page that brings no task not listed already while claiming more (a repeat, a cycle, empty pages with a
     `next`) is followed at most MAX_EMPTY_PAGES times in a row; a page that only repeats tasks ends its listing.
     Items that name no task, and listings ended early, are raised as one IncompleteListing at the end.
     """
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
         idle = 0
@@ -69,14 +87,14 @@ def _pager(name: str, listings: Iterable[Listing], keep: Callable[[Task], bool])
             result = yield page(number)
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             fresh = 0
-            for task in result.tasks:
-                key = (task.ref.dataset_id, task.ref.task_id)
+            for item in result.items:
+                key = _key(item)
                 if key not in seen:
                     seen.add(key)
                     fresh += 1
-                    if keep(task):
-                        yield task
-            if result.tasks and not fresh:
+                    if keep(item):
+                        yield item
+            if result.items and not fresh:
                 problems.append(f"page {number} lists only tasks listed already: the listing repeats; stopped there")
                 break
             idle = 0 if fresh else idle + 1
@@ -85,6 +103,38 @@ def _pager(name: str, listings: Iterable[Listing], keep: Callable[[Task], bool])
             if idle >= MAX_EMPTY_PAGES:
                 problems.append(f"{idle} pages in a row up to page {number} brought no task but claim more; stopped")
                 break
+    _incomplete(name, problems)
+
+
+def scoped(name: str, scopes: Plan, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]) -> Plan:
+    """Every item of every scope (a project's datasets) as `scopes` lists them, scope by scope.
+
+    A scope whose listing fails or is incomplete is reported in the IncompleteListing raised at the end; the others
+    are listed all the same.
+    """
+    problems: list[str] = []
+    sent: Any = None
+    while True:
+        try:
+            step = scopes.send(sent)
+        except StopIteration:
+            break
+        except IncompleteListing as exc:
+            problems.extend(exc.problems)
+            break
+        if isinstance(step, Operation):
+            sent = yield step
+            continue
+        sent = None
+        try:
+            yield from pager(name, listings(step.dataset_id), keep)
+        except AITasksError as exc:
+            problems.extend(exc.problems if isinstance(exc, IncompleteListing) else [f"{type(exc).__name__}: {exc}"])
+            problems[-1:] = [f"dataset {step.dataset_id}: {line}" for line in problems[-1:]]
+    _incomplete(name, problems)
+
+
+def _incomplete(name: str, problems: list[str]) -> None:
     if problems:
         extra = len(problems) - MAX_PROBLEMS
         raise IncompleteListing(name, problems[:MAX_PROBLEMS] + ([f"and {extra} more"] if extra > 0 else []))
@@ -134,7 +184,7 @@ class ClientBase(Generic[L, H]):
         name = type(self).__name__
         return f"{name}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
 
-    def _listing(self, listings: Iterable[Listing], keep: Callable[[Task], bool]) -> L:
+    def _listing(self, plan: Plan) -> L:
         raise NotImplementedError  # pragma: no cover - each I/O style defines it
 
 
@@ -184,16 +234,20 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
                 return step
             time.sleep(step)
 
-    def _listing(self, listings: Iterable[Listing], keep: Callable[[Task], bool]) -> Iterator[Task]:
-        plan = _pager(self._core.provider.name, listings, keep)
+    def _listing(self, plan: Plan) -> Iterator[Any]:
         try:
             step = next(plan)
             while True:
-                if isinstance(step, Operation):
-                    step = plan.send(self._core.run(step))
-                else:
+                if not isinstance(step, Operation):
                     yield step
                     step = next(plan)
+                    continue
+                try:
+                    page = self._core.run(step)
+                except AITasksError as exc:
+                    step = plan.throw(exc)  # a plan over several scopes goes on with the next
+                else:
+                    step = plan.send(page)
         except StopIteration:
             return
 
@@ -257,16 +311,20 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
                 return step
             await asyncio.sleep(step)
 
-    async def _listing(self, listings: Iterable[Listing], keep: Callable[[Task], bool]) -> AsyncIterator[Task]:
-        plan = _pager(self._core.provider.name, listings, keep)
+    async def _listing(self, plan: Plan) -> AsyncIterator[Any]:
         try:
             step = next(plan)
             while True:
-                if isinstance(step, Operation):
-                    step = plan.send(await self._core.arun(step))
-                else:
+                if not isinstance(step, Operation):
                     yield step
                     step = next(plan)
+                    continue
+                try:
+                    page = await self._core.arun(step)
+                except AITasksError as exc:
+                    step = plan.throw(exc)  # a plan over several scopes goes on with the next
+                else:
+                    step = plan.send(page)
         except StopIteration:
             return
 

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -16,12 +16,15 @@ from ._refs import TaskRef
 if TYPE_CHECKING:
     from ._results import CancelResult
 
+R = TypeVar("R")
+
 __all__ = [
     "FINAL_STATES",
     "MAX_PAGES",
     "POLL_FIRST",
     "POLL_GROWTH",
     "POLL_MAX",
+    "Dataset",
     "Page",
     "Task",
     "TaskState",
@@ -91,10 +94,19 @@ class Task:
 
 
 @attrs.frozen
-class Page:
-    """One page of a task listing: the tasks read, the items that could not be, and whether another page follows."""
+class Dataset:
+    """One dataset of a ModelArts project, as listed: its id (as received), its name, and `raw`, the rest."""
 
-    tasks: list[Task]
+    dataset_id: str
+    name: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class Page:
+    """One page of a listing: the items read (tasks or datasets), those that could not be, whether more follow."""
+
+    items: list[Any]
     problems: list[str]
     more: bool
 
@@ -130,16 +142,15 @@ def when(value: object) -> str | None:
         return None
 
 
-def read_items(
-    data: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], Task]
-) -> tuple[list[Task], list[str]]:
+def read_items(data: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], R]) -> tuple[list[R], list[str]]:
     """The tasks of a listing's `key`, and one line for each item that is not one (`key[3].task_id: missing`)."""
     value = data.get(key)
     if value is None:
         return [], []
     if not isinstance(value, list):
         return [], [f"{key}: a JSON {_kind(value)} where a list was expected"]
-    tasks, problems = [], []
+    tasks: list[R] = []
+    problems: list[str] = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
             problems.append(f"{key}[{index}]: a JSON {_kind(item)}, not an object")

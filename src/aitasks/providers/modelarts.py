@@ -8,17 +8,22 @@ from typing import Any
 
 import httpx
 
-from aitasks_modelarts_api.api.dataset_management import auto_annotation_progress, list_tasks, stop_auto_annotation
+from aitasks_modelarts_api.api.dataset_management import (
+    auto_annotation_progress,
+    list_datasets,
+    list_tasks,
+    stop_auto_annotation,
+)
 from aitasks_modelarts_api.types import UNSET, Unset
 
 from .._auth import AKSKAuth, HeaderAuth, RequestAuth
-from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient
+from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient, pager, scoped
 from .._config import check_project_id, check_secret, check_url, from_env
 from .._core import Answer, Listing, Operation, Provider
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
-from .._tasks import Page, Task, TaskState, ident, number, read_items, text, when
+from .._tasks import Dataset, Page, Task, TaskState, ident, number, read_items, text, when
 from .._text import Redactor
 
 __all__ = ["CLIENTS", "PROVIDER", "AsyncModelArts", "ModelArts", "ModelArtsProvider"]
@@ -52,14 +57,20 @@ def _task(item: Mapping[str, Any], ref: TaskRef) -> Task:
     )
 
 
-def _page(dataset_id: str, number_: int, answer: Answer) -> Page:
-    """`tasks` and `total_count`: more follows after a full page, or while fewer tasks than `total_count` were seen."""
+def _page(key: str, total_key: str, build: Any, number_: int, answer: Answer) -> Page:
+    """Items under `key`: more follow after a full page, or while fewer than the `total_key` count were served."""
     data = answer.data()
-    tasks, problems = read_items(data, "tasks", lambda item: _task(item, _ref(dataset_id, ident(item, "task_id"))))
-    served = len(tasks) + len(problems)
-    total = data.get("total_count")
+    items, problems = read_items(data, key, build)
+    served = len(items) + len(problems)
+    total = data.get(total_key)
     below_total = isinstance(total, int) and number_ * PAGE_SIZE + served < total
-    return Page(tasks, problems, served > 0 and (served >= PAGE_SIZE or below_total))
+    return Page(items, problems, served > 0 and (served >= PAGE_SIZE or below_total))
+
+
+def _dataset_of(item: Mapping[str, Any]) -> Dataset:
+    dataset_id = ident(item, "dataset_id")
+    _dataset(dataset_id)  # one path segment, as a ref's, or the item is reported
+    return Dataset(dataset_id, text(item.get("dataset_name")), raw=item)
 
 
 def _integer(status: object) -> object:
@@ -172,15 +183,29 @@ class ModelArtsProvider(Provider):
         """
         name = task_name or UNSET
 
+        def build(item: Mapping[str, Any]) -> Task:
+            return _task(item, _ref(dataset_id, ident(item, "task_id")))
+
         def page(kind: str | Unset, number_: int) -> Operation[Page]:
             # `offset` is the page number, from 0: the page calls it "Start page for pagination display".
             args = list_tasks.request_args(
                 self.project_id, dataset_id, offset=number_, limit=PAGE_SIZE, type_=kind, task_name=name
             )
-            return Operation("list", args, frozenset({200}), functools.partial(_page, dataset_id, number_))
+            result = functools.partial(_page, "tasks", "total_count", build, number_)
+            return Operation("list", args, frozenset({200}), result)
 
         kinds: list[str | Unset] = [UNSET, "auto-grouping"] if type_ is None else [type_]
         return [(0, functools.partial(page, kind)) for kind in kinds]
+
+    def datasets(self) -> Listing:
+        """The project's datasets (`offset` a page index from 0, as on the task list)."""
+
+        def page(number_: int) -> Operation[Page]:
+            args = list_datasets.request_args(self.project_id, offset=number_, limit=PAGE_SIZE)
+            result = functools.partial(_page, "datasets", "total_number", _dataset_of, number_)
+            return Operation("datasets", args, frozenset({200}), result)
+
+        return (0, page)
 
 
 class _ModelArtsClient(ClientBase[L, H]):
@@ -209,17 +234,25 @@ class _ModelArtsClient(ClientBase[L, H]):
         )
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
+    def datasets(self) -> Any:
+        """The project's datasets, lazily over all pages (each once; items without a usable id: IncompleteListing)."""
+        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(pager(provider.name, [provider.datasets()]))
+
     def tasks(
         self,
-        dataset_id: str,
+        dataset_id: str | None = None,
         *,
         status: int | Iterable[int] | None = None,
         type: str | None = None,
         task_name: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the dataset once, lazily over all pages; `type` and `task_name` filter on ModelArts,
-        `status` (one or several of -1..5) and `active` (not in a final state) here."""
+        """Every task of the dataset (of every dataset of the project without one) once, lazily, dataset by dataset;
+        `type` and `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here.
+
+        A dataset whose listing fails is named in the IncompleteListing raised at the end; the others are listed.
+        """
         values = [status] if isinstance(status, (int, str)) else list(status or ())
         statuses = frozenset(ModelArtsProvider.status(s) for s in values)
 
@@ -228,7 +261,10 @@ class _ModelArtsClient(ClientBase[L, H]):
             return wanted and not (active and task.final)
 
         provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_dataset(dataset_id), type, task_name), keep)
+        if dataset_id is not None:
+            return self._listing(pager(provider.name, provider.listings(_dataset(dataset_id), type, task_name), keep))
+        projects = pager(provider.name, [provider.datasets()])
+        return self._listing(scoped(provider.name, projects, lambda ds: provider.listings(ds, type, task_name), keep))
 
 
 class ModelArts(_ModelArtsClient[Iterator[Task], httpx.Client], SyncProviderClient):
