@@ -42,7 +42,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from aitasks import _signing
 from aitasks._auth import AKSKAuth
 from aitasks.testing import FakeCloud, RecordedRequest, no_backoff
-from aitasks.testing._routes import parse_target
+from aitasks.testing._provider import parse_target
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

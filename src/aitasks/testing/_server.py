@@ -12,10 +12,9 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ._control import control
+from . import _control
+from ._provider import Reply, error_reply, owner, parse_target, reason
 from ._records import RequestHeaders
-from ._replies import Reply, gcore_error, modelarts_error, reason
-from ._routes import METHODS, Target, parse_target
 from ._state import CloudState, Incoming
 
 __all__ = ["FakeServer"]
@@ -150,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol errors found by the standard library get a JSON body too, then the connection closes."""
         self.close_connection = True
-        self._write(gcore_error(code, message or reason(code)), uuid.uuid4().hex)
+        self._write(error_reply(code, message or reason(code)), uuid.uuid4().hex)
 
     def setup(self) -> None:
         super().setup()
@@ -164,9 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
         except _BadBody as exc:
             self.close_connection = True
             body, bad_body = b"", exc.reply
-        incoming = Incoming(
-            parse_target(self.path), self.command, headers, body, uuid.uuid4().hex, self.connection_number
-        )
+        target = parse_target(self.path, state.providers, _control.ROUTES)
+        incoming = Incoming(target, self.command, headers, body, uuid.uuid4().hex, self.connection_number)
         if bad_body is not None:
             state.record(incoming, bad_body)
             self._write(bad_body, incoming.request_id)
@@ -174,29 +172,28 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = self._route(incoming)
         except Exception as exc:  # a bug in the fake must still answer, not hang the client
-            reply = gcore_error(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
+            reply = error_reply(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
             state.record(incoming, reply)
         if reply is not None:
             self._write(reply, incoming.request_id)
 
     def _route(self, incoming: Incoming) -> Reply | None:
         state, target = self.server.state, incoming.target
-        if target.route == "gcore" or target.route == "modelarts":
-            assert target.operation is not None
-            if incoming.method != METHODS[target.operation]:
-                reply = _not_allowed(target)
-            else:
-                fault = state.take_fault(target)
-                if fault is not None and fault.delay and self.server.stopping.wait(fault.delay):
-                    self.close_connection = True
-                    return None
-                return state.answer(incoming, fault)
-        elif target.route == "control":
-            reply = control(state, incoming.method, target.raw_path, incoming.body)
-        elif target.raw_path.startswith("/v2/"):
-            reply = modelarts_error(404, "APIG.0101", "The API does not exist or has not been published.")
+        provider = state.providers.get(target.route) or owner(target.raw_path, state.providers)
+        if target.route == "control":
+            reply = _control.control(state, incoming)
+        elif target.route in state.providers and incoming.operation is not None:
+            fault = state.take_fault(incoming)
+            if fault is not None and fault.delay and self.server.stopping.wait(fault.delay):
+                self.close_connection = True
+                return None
+            return state.answer(incoming, fault)
+        elif target.matches:
+            allowed = ", ".join(route.method for route in target.matches)
+            message = f"Method not allowed; use {allowed}."
+            reply = (provider.error if provider else error_reply)(405, message, (("Allow", allowed),))
         else:
-            reply = gcore_error(404, "Not found")
+            reply = (provider.error if provider else error_reply)(404, "Not found")
         state.record(incoming, reply)
         return reply
 
@@ -207,10 +204,10 @@ class _Handler(BaseHTTPRequestHandler):
         if length_header is None:
             return b""
         if not length_header.strip().isdigit():
-            raise _BadBody(gcore_error(400, "Invalid Content-Length"))
+            raise _BadBody(error_reply(400, "Invalid Content-Length"))
         length = int(length_header)
         if length > MAX_BODY:
-            raise _BadBody(gcore_error(413, "Request body too large"))
+            raise _BadBody(error_reply(413, "Request body too large"))
         return self.rfile.read(length)
 
     def _read_chunked(self) -> bytes:
@@ -221,10 +218,10 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 size = int(size_line, 16)
             except ValueError:
-                raise _BadBody(gcore_error(400, "Invalid chunked encoding")) from None
+                raise _BadBody(error_reply(400, "Invalid chunked encoding")) from None
             total += size
             if size < 0 or total > MAX_BODY:
-                raise _BadBody(gcore_error(413, "Request body too large"))
+                raise _BadBody(error_reply(413, "Request body too large"))
             if size == 0:
                 while self.rfile.readline(8194).strip():  # trailers, up to the blank line
                     pass
@@ -264,12 +261,3 @@ class _Handler(BaseHTTPRequestHandler):
     def _hang_up(self) -> None:
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-
-
-def _not_allowed(target: Target) -> Reply:
-    assert target.operation is not None
-    method = METHODS[target.operation]
-    allow = (("Allow", method),)
-    if target.route == "modelarts":
-        return modelarts_error(405, "APIG.0101", f"Method not allowed; use {method}.", allow)
-    return gcore_error(405, f"Method not allowed; use {method}.", allow)
