@@ -33,19 +33,21 @@ from ._faults import FAULT_KINDS, Fault, FaultTarget, Malformation
 from ._provider import Reply, Route, error_reply, json_reply
 from ._state import CloudState, Incoming
 
-__all__ = ["ROUTES", "control"]
+__all__ = ["ENDPOINTS", "ROUTES", "control"]
 
-ROUTES = (
-    Route("GET", "/_fake/tasks", "tasks"),
-    Route("POST", "/_fake/tasks", "seed"),
-    Route("DELETE", "/_fake/tasks/{provider}/{task_id}", "delete"),
-    Route("DELETE", "/_fake/tasks/{provider}/{dataset_id}/{task_id}", "delete"),
-    Route("POST", "/_fake/datasets", "dataset"),
-    Route("GET", "/_fake/faults", "faults"),
-    Route("POST", "/_fake/faults", "fault"),
-    Route("DELETE", "/_fake/faults", "clear"),
-    Route("POST", "/_fake/reset", "reset"),
+# Each endpoint with its one line of `aitasks fake-cloud --help`.
+ENDPOINTS = (
+    (Route("GET", "/_fake/tasks", "tasks"), "list every task with its status and cancel count"),
+    (Route("POST", "/_fake/tasks", "seed"), 'seed a task {"provider", "task_id", "dataset_id"?, "status"?, ...}'),
+    (Route("DELETE", "/_fake/tasks/{provider}/{task_id}", "delete"), "delete a Gcore task"),
+    (Route("DELETE", "/_fake/tasks/{provider}/{dataset_id}/{task_id}", "delete"), "delete a ModelArts task"),
+    (Route("POST", "/_fake/datasets", "dataset"), 'seed a dataset {"provider", "dataset_id", "dataset_name"?}'),
+    (Route("POST", "/_fake/reset", "reset"), "forget every task, dataset, fault and logged request"),
+    (Route("GET", "/_fake/faults", "faults"), "list the queued faults in the order they fire"),
+    (Route("POST", "/_fake/faults", "fault"), 'queue a fault {"kind", "status"?, "times"?, "operation"?, ...}'),
+    (Route("DELETE", "/_fake/faults", "clear"), "drop every queued fault"),
 )
+ROUTES = tuple(route for route, _ in ENDPOINTS)
 _FAULT_KEYS = frozenset(
     {"kind", "status", "retry_after", "body", "headers", "delay", "malformation", "times", "provider", "task_id",
      "dataset_id", "operation"}
