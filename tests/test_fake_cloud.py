@@ -323,7 +323,7 @@ def test_modelarts_ids_are_decoded_and_signed_correctly(
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/streaming/ai/tasks/t/start", "/v2/p/datasets/d/tasks/t/start", "/v2/p/datasets", "/streaming/ai"]
+    "path", ["/", "/streaming/ai/tasks/t/start", "/v2/p/datasets/d/tasks/t/start", "/v2/p/datasets/d", "/streaming/ai"]
 )
 def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client, path: str) -> None:
     """Other paths answer 404 with a JSON body and a request id."""
@@ -343,6 +343,7 @@ def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client
         ("/streaming/ai/tasks", "GET"),
         ("/v2/p/datasets/d/tasks/t", "GET"),
         ("/v2/p/datasets/d/tasks", "GET"),
+        ("/v2/p/datasets", "GET"),
     ],
 )
 def test_other_methods_answer_405_with_allow(http: httpx.Client, method: str, path: str, allowed: str) -> None:

@@ -96,14 +96,13 @@ def _get(payload: dict[str, Any], name: str, kind: type | tuple[type, ...], requ
     return value
 
 
-def _seeding(state: CloudState, body: bytes, own: frozenset[str]) -> tuple[str, dict[str, Any]]:
-    """The provider named by a seeding body, and the body; a key of another provider is named as such."""
-    keys = own | {key for p in state.providers.values() for key in p.seed_fields}
-    payload = _object(body, keys)
+def _seeding(state: CloudState, body: bytes, own: frozenset[str], task: bool) -> tuple[str, dict[str, Any]]:
+    """The provider named by a seeding body, and the body; a task field of another provider is named as such."""
+    fields = {key: p.name for p in reversed(state.providers.values()) for key in p.seed_fields} if task else {}
+    payload = _object(body, own | set(fields))
     provider = state.provider(_get(payload, "provider", str, required=True))
     for key in sorted(set(payload) - own - set(provider.seed_fields)):
-        other = next(p.name for p in state.providers.values() if key in p.seed_fields)
-        raise _BadRequest(f"{key!r} is a {other} field, not a {provider.name} one")
+        raise _BadRequest(f"{key!r} is a {fields[key]} field, not a {provider.name} one")
     return provider.name, payload
 
 
@@ -111,7 +110,7 @@ _TASK_KEYS = frozenset({"provider", "task_id", "dataset_id"})
 
 
 def _seed(state: CloudState, call: Incoming) -> Reply:
-    provider, payload = _seeding(state, call.body, _TASK_KEYS)
+    provider, payload = _seeding(state, call.body, _TASK_KEYS, task=True)
     task_id = _get(payload, "task_id", str, required=True)
     dataset_id = _get(payload, "dataset_id", str)
     fields = {key: value for key, value in payload.items() if key not in _TASK_KEYS and value is not None}
@@ -119,7 +118,7 @@ def _seed(state: CloudState, call: Incoming) -> Reply:
 
 
 def _dataset(state: CloudState, call: Incoming) -> Reply:
-    provider, payload = _seeding(state, call.body, frozenset({"provider", "dataset_id", "dataset_name"}))
+    provider, payload = _seeding(state, call.body, frozenset({"provider", "dataset_id", "dataset_name"}), task=False)
     dataset_id = _get(payload, "dataset_id", str, required=True)
     fields = {key: value for key, value in payload.items() if key not in ("provider", "dataset_id")}
     state.add_dataset(provider, dataset_id, fields)

@@ -30,6 +30,25 @@ The task list (obtaining_an_auto_labeling_task_list_by_page.rst, Table 2):
   the vendor's error code for it (https://docs.otc.t-systems.com/modelarts/api-ref/common_parameters/
   error_codes.html); the page itself documents no 400.
 
+The project's dataset list (querying_the_dataset_list.rst): a dataset exists once a task is seeded in it, or when
+seeded alone (`add_modelarts_dataset`, `POST /_fake/datasets`); its dataset_name defaults to its id.
+- limit 1..100 (default 10) and offset, "Start page of the paging list", default 0: a page index, as on the task
+  list; total_number counts every match.
+- sort_by create_time (default) or dataset_name; order desc (default) or asc.
+- search_content ("Fuzzy search keyword"): a case-insensitive substring of dataset_name; dataset_type: one of
+  Table 2's options, and every dataset of the fake is 0 (image classification, the example's); workspace_id: the
+  fake's datasets are in "0", the page's value when no workspace is created.
+- check_running_task=true fills exist_running_task and running_tasks_id with the tasks running (1) or
+  initializing (0), of running_task_type when given (0 auto labeling, 1 pre-labeling, 7 auto grouping; the fake
+  has no task of the other types); without it nothing is detected: false and [], as in the page's example.
+- the other parameters (contain_versions, file_preview, support_export, with_labels, train_evaluate_ratio,
+  version_format, dataset_version) change nothing in the fake, which has no versions, labels or sample files;
+  each is checked against its type.
+- each dataset: dataset_id, dataset_name, dataset_type 0, status 1 ("normal dataset", the example's), create_time
+  and update_time in milliseconds since the epoch (the example's Long), description "" (the example's),
+  workspace_id "0", exist_running_task, running_tasks_id.
+- a value outside its parameter's type or options answers 400 ModelArts.0104, as on the task list.
+
 Auth: `X-Auth-Token`, or an APIG `SDK-HMAC-SHA256` signature recomputed from the request as received (with
 `X-Security-Token` when the fake has one); a project other than the fake's answers 403.
 """
@@ -60,6 +79,11 @@ MODELARTS_STATUSES = (-1, 0, 1, 2, 3, 4, 5)
 # The `type` query parameter's options (obtaining_an_auto_labeling_task_list_by_page.rst, Table 2).
 MODELARTS_TYPES = ("auto-label", "pre-label", "auto-grouping")
 _TYPE_CODES = {"auto-label": 0, "pre-label": 1}
+_RUNNING_TYPES = {0: "auto-label", 1: "pre-label", 7: "auto-grouping"}  # running_task_type options the fake has
+DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)  # dataset_type options (Table 2)
+_BOOLEANS = ("check_running_task", "contain_versions", "file_preview", "support_export", "with_labels")
+_INTEGERS = {"dataset_type": DATASET_TYPES, "running_task_type": range(8), "version_format": (0, 1, 2)}
+_CHOICES = {"sort_by": ("create_time", "dataset_name"), "order": ("desc", "asc")}
 MAX_CLOCK_SKEW = dt.timedelta(minutes=15)  # APIG rejects an X-Sdk-Date further than this from its clock
 
 
@@ -133,6 +157,41 @@ def _list_body(tasks: Sequence[Any], query: str, now: dt.datetime) -> dict[str, 
     }
 
 
+def _datasets_body(store: CloudState, name: str, query: str) -> dict[str, Any]:
+    """The ListDatasets body for this query; BadQuery for an undocumented value."""
+    params = query_params(query)
+    limit = integer_param(params, "limit", 10, lambda n: 1 <= n <= 100)
+    offset = integer_param(params, "offset", 0, lambda n: n >= 0)
+    for key in _BOOLEANS:
+        if params.get(key, "true") not in ("true", "false"):
+            raise BadQuery(key, params[key])
+    number = {key: integer_param(params, key, -1, options.__contains__) for key, options in _INTEGERS.items()}
+    sort_by, order = (params.get(key, options[0]) for key, options in _CHOICES.items())
+    for key, value in (("sort_by", sort_by), ("order", order)):
+        if value not in _CHOICES[key]:
+            raise BadQuery(key, value)
+    search = params.get("search_content", "").casefold()
+    listed = number["dataset_type"] in (-1, 0) and params.get("workspace_id", "0") == "0"
+    found = [d for (p, _), d in store.datasets.items() if p == name and listed and search in d.dataset_name.casefold()]
+    found.sort(
+        key=lambda d: (d.dataset_name if sort_by == "dataset_name" else d.created, d.seq), reverse=order == "desc"
+    )
+    kind = number["running_task_type"]  # a type of export, version switch, ...: the fake has no such task
+    kinds = set(_RUNNING_TYPES.values()) if kind == -1 else {_RUNNING_TYPES.get(kind)}
+    detect = params.get("check_running_task") == "true"
+    body = []
+    for dataset in found[offset * limit : offset * limit + limit]:
+        tasks = store.tasks_of(name, dataset.dataset_id) if detect else []
+        running = [t.task_id for t in tasks if t.status in (0, 1) and getattr(t, "task_type", None) in kinds]
+        millis = int(dataset.created.timestamp() * 1000)
+        body.append(
+            {"dataset_id": dataset.dataset_id, "dataset_name": dataset.dataset_name, "dataset_type": 0, "status": 1,
+             "create_time": millis, "update_time": millis, "description": "", "workspace_id": "0",
+             "exist_running_task": bool(running), "running_tasks_id": running}
+        )  # fmt: skip
+    return {"total_number": len(found), "datasets": body}
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -167,13 +226,15 @@ def verify_signature(call: Incoming, access_key: str, secret_key: str, now: dt.d
 
 
 class ModelArts(FakeProvider):
-    """ModelArts' auto labeling task API: token or AK/SK auth, stop (204), get, and each dataset's paged list."""
+    """ModelArts' auto labeling task API: token or AK/SK auth, stop (204), get, each dataset's paged task list, and
+    the project's paged dataset list."""
 
     name = "modelarts"
     routes = (
         Route("POST", "/v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop", "cancel", body_status=404),
         Route("GET", "/v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}", "get"),
         Route("GET", "/v2/{project_id}/datasets/{dataset_id}/tasks", "list"),
+        Route("GET", "/v2/{project_id}/datasets", "datasets"),
     )
     seed_fields = ("status", "task_name", "progress", "type")
     has_datasets = True
@@ -219,6 +280,11 @@ class ModelArts(FakeProvider):
             return _error(403, "ModelArts.0203", "No permission on this project."), False
         dataset_id, task_id, now = call.target.dataset_id, call.target.task_id, store.now()
         with store.lock:
+            if call.operation == "datasets":
+                try:
+                    return json_reply(200, _datasets_body(store, self.name, call.target.query)), False
+                except BadQuery:
+                    return _error(400, "ModelArts.0104", "Parameter error."), False
             if (self.name, dataset_id) not in store.datasets:
                 return _error(404, "ModelArts.4352", "Dataset not found."), False
             if call.operation == "list":

@@ -139,7 +139,7 @@ class FakeProvider:
 
     def add_dataset(self, store: CloudState, dataset_id: str, fields: Mapping[str, Any]) -> object:
         """A new dataset record (providers whose tasks live in datasets); ValueError on undocumented values."""
-        raise ValueError(f"a {self.name} task has no dataset")
+        raise ValueError(f"{self.name} has no datasets")
 
     def answer(self, store: CloudState, call: Incoming) -> tuple[Reply, bool]:
         """The reply to one call of one of `routes`, and whether it changed a task's state."""
