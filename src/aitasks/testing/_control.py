@@ -29,6 +29,8 @@ import json
 from collections.abc import Callable
 from typing import Any, cast
 
+import attrs
+
 from ._faults import FAULT_KINDS, Fault, FaultTarget, Malformation
 from ._provider import Reply, Route, error_reply, json_reply
 from ._state import CloudState, Incoming
@@ -133,8 +135,7 @@ def _delete(state: CloudState, call: Incoming) -> Reply:
 def _list_faults(state: CloudState, call: Incoming) -> Reply:
     faults = [
         {"kind": fault.kind, "status": fault.status, "delay": fault.delay, "malformation": fault.malformation,
-         "left": left, "provider": target.provider, "task_id": target.task_id, "dataset_id": target.dataset_id,
-         "operation": target.operation}
+         "left": left, **attrs.asdict(target)}
         for target, fault, left in state.faults()
     ]  # fmt: skip
     return json_reply(200, {"faults": faults})
@@ -147,42 +148,32 @@ def _add_fault(state: CloudState, call: Incoming) -> Reply:
         raise _BadRequest(f"unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
     delay = float(_get(payload, "delay", (int, float)) or 0.0)
     status = _get(payload, "status", int)
-    fault: Fault
+    fault = Fault(kind=kind, delay=delay)  # "delay" and "close"
     if kind == "respond":
         if status is None:
             raise _BadRequest("'status' is required for kind 'respond'")
         headers = _get(payload, "headers", dict) or {}
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
             raise _BadRequest("'headers' must map strings to strings")
-        retry_after = _get(payload, "retry_after", (int, float, str))
-        body = _get(payload, "body", str)
+        retry_after, body = _get(payload, "retry_after", (int, float, str)), _get(payload, "body", str)
         fault = Fault.respond(status, body=body, retry_after=retry_after, headers=headers, delay=delay)
-    elif kind == "delay":
-        fault = Fault.slow(delay)
-    elif kind == "close":
-        fault = Fault.drop(delay=delay)
-    else:
+    elif kind == "malformed":
         malformation = cast(Malformation, _get(payload, "malformation", str, required=True))
         fault = Fault.malformed(malformation, status=status, delay=delay)
     times = _get(payload, "times", int)
     times = 1 if times is None else times
-    target = FaultTarget(
-        _get(payload, "provider", str),
-        _get(payload, "task_id", str),
-        _get(payload, "dataset_id", str),
-        _get(payload, "operation", str),
-    )
+    target = FaultTarget(*(_get(payload, key, str) for key in ("provider", "task_id", "dataset_id", "operation")))
     state.inject(fault, target, times)
     return json_reply(201, {"queued": times, "kind": kind})
 
 
 _HANDLERS: dict[str, Callable[[CloudState, Incoming], Reply]] = {
-    "tasks": lambda state, _: json_reply(200, {"tasks": state.describe_all()}),
+    "tasks": lambda state, _: json_reply(200, {"tasks": state.describe()}),
     "seed": _seed,
     "delete": _delete,
     "dataset": _dataset,
     "faults": _list_faults,
     "fault": _add_fault,
-    "clear": lambda state, _: json_reply(200, {"cleared": state.clear_faults()}),
+    "clear": lambda state, _: json_reply(200, {"cleared": sum(left for _, _, left in state.faults(clear=True))}),
     "reset": lambda state, _: json_reply(200, state.reset()),
 }

@@ -214,12 +214,16 @@ class FakeCloud:
 
     def task_status(self, provider: str, task_id: str, dataset_id: str | None = None) -> str | int:
         """A task's current status (a Gcore string, a ModelArts integer); KeyError when it does not exist."""
-        status: str | int = self._state.task_status(self._state.key(provider, task_id, dataset_id))
+        status: str | int = self._state.describe(self._state.key(provider, task_id, dataset_id))["status"]
         return status
 
     def cancel_count(self, provider: str, task_id: str, dataset_id: str | None = None) -> int:
         """How many calls actually cancelled this task (0 or 1 unless it was re-seeded)."""
-        return self._state.cancel_count(self._state.key(provider, task_id, dataset_id))
+        try:
+            cancels: int = self._state.describe(self._state.key(provider, task_id, dataset_id))["cancels"]
+        except KeyError:  # never seeded, or deleted
+            return 0
+        return cancels
 
     def set_gcore_feature_disabled(self, disabled: bool = True) -> None:
         """Make every Gcore call (cancel, get, list) answer 422 (the account lacks the AI feature), or undo it."""
@@ -262,11 +266,11 @@ class FakeCloud:
     @property
     def pending_faults(self) -> int:
         """Fault uses still queued (0 once every injected fault has fired)."""
-        return self._state.pending_faults()
+        return sum(left for _, _, left in self._state.faults())
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""
-        self._state.clear_faults()
+        self._state.faults(clear=True)
 
     # --- the request log -------------------------------------------------------------------------------------
 
@@ -277,7 +281,7 @@ class FakeCloud:
 
     def clear_requests(self) -> None:
         """Forget the request log."""
-        self._state.clear_requests()
+        self._state.requests(clear=True)
 
     # --- clients of the library, already pointed here --------------------------------------------------------
 

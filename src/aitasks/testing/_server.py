@@ -23,14 +23,6 @@ MAX_BODY = 1 << 20  # no operation has a body; anything near this size is a clie
 _NO_LENGTH = frozenset({204, 304})
 
 
-class _BadBody(Exception):
-    """The request body cannot be read (bad framing or too large)."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
-
-
 class FakeServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that tracks its connections so `close` ends idle keep-alive ones at once."""
 
@@ -156,26 +148,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection_number = self.server.next_connection_number()
 
     def _handle(self) -> None:
-        state = self.server.state
-        headers = RequestHeaders(list(self.headers.items()))
-        try:
-            body, bad_body = self._read_body(), None
-        except _BadBody as exc:
-            self.close_connection = True
-            body, bad_body = b"", exc.reply
+        state, body = self.server.state, self._read_body()
         target = parse_target(self.path, state.providers, _control.ROUTES)
-        incoming = Incoming(target, self.command, headers, body, uuid.uuid4().hex, self.connection_number)
-        if bad_body is not None:
-            state.record(incoming, bad_body)
-            self._write(bad_body, incoming.request_id)
+        headers = RequestHeaders(list(self.headers.items()))
+        raw = body if isinstance(body, bytes) else b""
+        call = Incoming(target, self.command, headers, raw, uuid.uuid4().hex, self.connection_number)
+        if isinstance(body, Reply):  # bad framing or too large: answered, logged, and the connection closes
+            self.close_connection = True
+            state.record(call, body)
+            self._write(body, call.request_id)
             return
         try:
-            reply = self._route(incoming)
+            reply = self._route(call)
         except Exception as exc:  # a bug in the fake must still answer, not hang the client
             reply = error_reply(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
-            state.record(incoming, reply)
+            state.record(call, reply)
         if reply is not None:
-            self._write(reply, incoming.request_id)
+            self._write(reply, call.request_id)
 
     def _route(self, incoming: Incoming) -> Reply | None:
         state, target = self.server.state, incoming.target
@@ -197,20 +186,18 @@ class _Handler(BaseHTTPRequestHandler):
         state.record(incoming, reply)
         return reply
 
-    def _read_body(self) -> bytes:
+    def _read_body(self) -> bytes | Reply:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return b""
         if not length_header.strip().isdigit():
-            raise _BadBody(error_reply(400, "Invalid Content-Length"))
+            return error_reply(400, "Invalid Content-Length")
         length = int(length_header)
-        if length > MAX_BODY:
-            raise _BadBody(error_reply(413, "Request body too large"))
-        return self.rfile.read(length)
+        return self.rfile.read(length) if length <= MAX_BODY else error_reply(413, "Request body too large")
 
-    def _read_chunked(self) -> bytes:
+    def _read_chunked(self) -> bytes | Reply:
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -218,10 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 size = int(size_line, 16)
             except ValueError:
-                raise _BadBody(error_reply(400, "Invalid chunked encoding")) from None
+                return error_reply(400, "Invalid chunked encoding")
             total += size
             if size < 0 or total > MAX_BODY:
-                raise _BadBody(error_reply(413, "Request body too large"))
+                return error_reply(413, "Request body too large")
             if size == 0:
                 while self.rfile.readline(8194).strip():  # trailers, up to the blank line
                     pass

@@ -153,29 +153,18 @@ class CloudState:
         key = (provider, task.dataset_id, task.task_id)
         self._cancels[key] = self._cancels.get(key, 0) + 1
 
-    def describe(self, key: TaskKey) -> dict[str, Any]:
-        """A task as the control API shows it; KeyError when there is no such task."""
+    def describe(self, key: TaskKey | None = None) -> Any:
+        """A task as the control API shows it (KeyError when there is none), or every task (key None)."""
         with self.lock:
-            return self._describe(key)
+            return self._describe(key) if key is not None else [self._describe(k) for k in list(self._tasks)]
 
     def _describe(self, key: TaskKey) -> dict[str, Any]:
         task = self.task(*key)
         if task is None:
             raise KeyError(key)
         provider, dataset_id, task_id = key
-        return {
-            "provider": provider,
-            "task_id": task_id,
-            "dataset_id": dataset_id,
-            "status": task.status,
-            **task.fields(),
-            "cancels": self._cancels.get(key, 0),
-        }
-
-    def describe_all(self) -> list[dict[str, Any]]:
-        """Every task as the control API shows it, in seeding order."""
-        with self.lock:
-            return [self._describe(key) for key in list(self._tasks)]
+        fields = {"provider": provider, "task_id": task_id, "dataset_id": dataset_id, "status": task.status}
+        return {**fields, **task.fields(), "cancels": self._cancels.get(key, 0)}
 
     def delete_task(self, key: TaskKey) -> dict[str, Any]:
         """Forget a task (its dataset stays) and return it as it was; KeyError when there is none."""
@@ -188,39 +177,24 @@ class CloudState:
     def reset(self) -> dict[str, int]:
         """Forget every task, dataset, fault, flag and logged request; how many of each there were."""
         with self.lock:
-            counts = {
-                "tasks": len(self._tasks),
-                "datasets": len(self.datasets),
-                "faults": sum(left[0] for _, _, left in self._faults),
-                "requests": len(self._log),
-            }
+            counts = {"tasks": len(self._tasks), "datasets": len(self.datasets), "faults": self._pending()}
+            counts["requests"] = len(self._log)
             for store in (self._tasks, self._cancels, self.datasets, self._faults, self._log, self.flags):
                 store.clear()
             return counts
-
-    def task_status(self, key: TaskKey) -> Any:
-        """Current status; KeyError when there is no such task."""
-        return self.describe(key)["status"]
-
-    def cancel_count(self, key: TaskKey) -> int:
-        """How many calls changed this task's state (at most one per task, unless it was re-seeded)."""
-        with self.lock:
-            return self._cancels.get(key, 0)
 
     def set_flag(self, flag: str, on: bool) -> None:
         """Turn a provider switch on or off."""
         with self.lock:
             (self.flags.add if on else self.flags.discard)(flag)
 
-    def requests(self) -> list[RecordedRequest]:
-        """Snapshot of the request log."""
+    def requests(self, clear: bool = False) -> list[RecordedRequest]:
+        """Snapshot of the request log (then forgotten, when told to clear)."""
         with self.lock:
-            return list(self._log)
-
-    def clear_requests(self) -> None:
-        """Forget the request log."""
-        with self.lock:
-            self._log.clear()
+            log = list(self._log)
+            if clear:
+                self._log.clear()
+            return log
 
     # --- faults ----------------------------------------------------------------------------------------------
 
@@ -236,22 +210,16 @@ class CloudState:
         with self.lock:
             self._faults.append((target, fault, [times]))
 
-    def clear_faults(self) -> int:
-        """Drop every queued fault; how many uses were left."""
+    def faults(self, clear: bool = False) -> list[tuple[FaultTarget, Fault, int]]:
+        """The queued faults in the order they will be used, with the uses left (then dropped, when told to clear)."""
         with self.lock:
-            left = sum(left[0] for _, _, left in self._faults)
-            self._faults.clear()
-            return left
+            queued = [(target, fault, left[0]) for target, fault, left in self._faults]
+            if clear:
+                self._faults.clear()
+            return queued
 
-    def faults(self) -> list[tuple[FaultTarget, Fault, int]]:
-        """The queued faults in the order they will be used, with the uses left."""
-        with self.lock:
-            return [(target, fault, left[0]) for target, fault, left in self._faults]
-
-    def pending_faults(self) -> int:
-        """How many fault uses are still queued."""
-        with self.lock:
-            return sum(left[0] for _, _, left in self._faults)
+    def _pending(self) -> int:
+        return sum(left[0] for _, _, left in self._faults)
 
     def take_fault(self, call: Incoming) -> Fault | None:
         """Consume the first queued fault matching this provider call, if any."""
