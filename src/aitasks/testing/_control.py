@@ -13,7 +13,7 @@
   (seeding a task creates its dataset too).
 - `POST /_fake/faults` `{"kind": "respond"|"delay"|"close"|"malformed", "status"?, "retry_after"?, "body"?,
   "headers"?, "delay"?, "malformation"?, "times"?, "provider"?, "task_id"?, "dataset_id"?, "operation"?}` → 201;
-  operation is "cancel", "get" or "list" (default: any).
+  operation is "cancel", "get", "list" or (ModelArts' dataset list) "datasets" (default: any).
 - `GET /_fake/faults` → 200 `{"faults": [{"kind", "status", "delay", "malformation", "left", "provider", "task_id",
   "dataset_id", "operation"}]}` in the order they will be used; `DELETE /_fake/faults` → 200 `{"cleared": N}`.
 - `POST /_fake/reset` → 200 `{"tasks", "datasets", "faults", "requests"}`: how many of each were forgotten; every

@@ -47,8 +47,7 @@ class FakeCloud:
     sync tests, async tests and the server's own threads can all touch it. Seed tasks with
     `add_gcore_task`/`add_modelarts_task`, read them with `task_status`/`cancel_count`, remove them with
     `delete_task` or `reset`, break calls with `fail_next`/`delay_next`/`drop_next`/`malform_next`, and assert on
-    `requests`. A ModelArts stop leaves a task
-    stopping (4) for `modelarts_stop_delay` seconds, then stopped (5).
+    `requests`. A ModelArts stop leaves a task stopping (4) for `modelarts_stop_delay` seconds, then stopped (5).
     """
 
     def __init__(
@@ -218,7 +217,7 @@ class FakeCloud:
         return status
 
     def cancel_count(self, provider: str, task_id: str, dataset_id: str | None = None) -> int:
-        """How many calls actually cancelled this task (0 or 1 unless it was re-seeded)."""
+        """How many calls actually cancelled this task since it was seeded (0 or 1); 0 when it does not exist."""
         try:
             cancels: int = self._state.describe(self._state.key(provider, task_id, dataset_id))["cancels"]
         except KeyError:  # never seeded, or deleted
@@ -289,17 +288,13 @@ class FakeCloud:
         """An `aitasks.Gcore` for this fake; keyword arguments go to the constructor."""
         import aitasks
 
-        kwargs.setdefault("api_key", self.gcore_api_key)
-        kwargs.setdefault("base_url", self.base_url)
-        return aitasks.Gcore(**kwargs)
+        return aitasks.Gcore(**{"api_key": self.gcore_api_key, "base_url": self.base_url, **kwargs})
 
     def async_gcore_client(self, **kwargs: Any) -> aitasks.AsyncGcore:
         """An `aitasks.AsyncGcore` for this fake."""
         import aitasks
 
-        kwargs.setdefault("api_key", self.gcore_api_key)
-        kwargs.setdefault("base_url", self.base_url)
-        return aitasks.AsyncGcore(**kwargs)
+        return aitasks.AsyncGcore(**{"api_key": self.gcore_api_key, "base_url": self.base_url, **kwargs})
 
     def _modelarts_kwargs(self, auth: Auth, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.setdefault("endpoint", self.base_url)

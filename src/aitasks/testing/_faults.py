@@ -106,12 +106,8 @@ class FaultTarget:
 
     def matches(self, provider: str, task_id: str | None, dataset_id: str | None, operation: str) -> bool:
         """True when the call is this operation on this provider, task and dataset (where given)."""
-        return (
-            (self.provider is None or self.provider == provider)
-            and (self.task_id is None or self.task_id == task_id)
-            and (self.dataset_id is None or self.dataset_id == dataset_id)
-            and (self.operation is None or self.operation == operation)
-        )
+        call = (provider, task_id, dataset_id, operation)
+        return all(want is None or want == got for want, got in zip(attrs.astuple(self), call, strict=True))
 
 
 def fault_reply(fault: Fault, provider: FakeProvider, route: Route) -> Reply:

@@ -60,7 +60,14 @@ GCORE_STATUSES = GCORE_RUNNING + GCORE_FINISHED
 GCORE_TASK_NAMES = ("transcription", "content-moderation")  # ai_task_base.task_name enum
 ORDERINGS = ("task_id", "status", "task_name", "started_at")
 FEATURE_DISABLED = "gcore_feature_disabled"  # a flag of the state: every call answers 422
-NOTFOUND_MESSAGE = "Not Found. Entity you are looking for was not found, please check the initial parameters"
+# The 404 of get_ai_task and get_ai_tasks_list: the `notfound` schema's example, {"status", "error"}.
+NOT_FOUND = json_reply(
+    404,
+    {
+        "status": 404,
+        "error": "Not Found. Entity you are looking for was not found, please check the initial parameters",
+    },
+)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
@@ -123,11 +130,6 @@ def task_body(task: GcoreTask, *, detail: bool) -> dict[str, Any]:
     if detail:
         body["result"] = None
     return body
-
-
-def _not_found() -> Reply:
-    """The 404 of get_ai_task and get_ai_tasks_list: the `notfound` schema's example, {"status", "error"}."""
-    return json_reply(404, {"status": 404, "error": NOTFOUND_MESSAGE})
 
 
 def _choice(params: Mapping[str, str], name: str, options: tuple[str, ...]) -> str | None:
@@ -238,18 +240,18 @@ class Gcore(FakeProvider):
                 try:
                     return json_reply(200, list_body(store.tasks_of(self.name), call.target.query)), False
                 except BadQuery:
-                    return _not_found(), False
+                    return NOT_FOUND, False
             assert task_id is not None
             task = store.task(self.name, None, task_id)
             assert task is None or isinstance(task, GcoreTask)
             if operation == "get":
-                return (_not_found() if task is None else json_reply(200, task_body(task, detail=True))), False
+                return (NOT_FOUND if task is None else json_reply(200, task_body(task, detail=True))), False
             if task is None:
                 return _error(404, "Task not found"), False
             if task.status in GCORE_FINISHED:
                 return _error(412, f"Cannot cancel task because it is already in status {task.status}."), False
             task.status, task.completed = "REVOKED", store.now()
-            store.count_cancel(self.name, task)
+            task.cancels += 1
         return json_reply(202, {"result": "Task has been cancelled successfully."}), True
 
 

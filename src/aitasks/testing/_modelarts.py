@@ -192,10 +192,6 @@ def _datasets_body(store: CloudState, name: str, query: str) -> dict[str, Any]:
     return {"total_number": len(found), "datasets": body}
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def verify_signature(call: Incoming, access_key: str, secret_key: str, now: dt.datetime) -> str | None:
     """None when the call is signed with this AK/SK within the allowed skew, else the reason it is not."""
     headers: RequestHeaders = call.headers
@@ -252,7 +248,7 @@ class ModelArts(FakeProvider):
         if task_type is not None and task_type not in MODELARTS_TYPES:
             types = ", ".join(MODELARTS_TYPES)
             raise ValueError(f"undocumented modelarts type {task_type!r}; expected one of {types}")
-        if progress is not None and not (_is_number(progress) and 0 <= progress <= 100):
+        if progress is not None and (type(progress) not in (int, float) or not 0 <= progress <= 100):
             raise ValueError(f"modelarts progress must be a percentage 0..100, not {progress!r}")
         if task_name is not None and (not isinstance(task_name, str) or not task_name):
             raise ValueError("modelarts task_name must be a non-empty string")
@@ -304,7 +300,7 @@ class ModelArts(FakeProvider):
                 return json_reply(204, None), False  # idempotent: see the module docstring
             task.status = MODELARTS_STOPPING
             task.stop_at = now + dt.timedelta(seconds=store.config.modelarts_stop_delay)
-            store.count_cancel(self.name, task)
+            task.cancels += 1
         return json_reply(204, None), True
 
     def _auth(self, store: CloudState, call: Incoming) -> Reply | None:

@@ -112,6 +112,7 @@ class FakeTask:
     created: dt.datetime
     seq: int  # seeding order: breaks ties between equal timestamps so pages are stable
     dataset_id: str | None = attrs.field(default=None, kw_only=True)
+    cancels: int = attrs.field(default=0, kw_only=True)  # calls that changed its state since it was seeded
 
     def settle(self, now: dt.datetime) -> None:
         """Bring a status that changes with time up to date (called under the state's lock before every read)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import selectors
 import socket
 import socketserver
@@ -35,7 +36,7 @@ class FakeServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._connection_count = 0
+        self.connection_numbers = itertools.count(1)  # so the request log shows keep-alive reuse
         self._served = threading.Event()
         self._wake_reader, self._wake_writer = socket.socketpair()
         try:
@@ -44,12 +45,6 @@ class FakeServer(ThreadingHTTPServer):
             self._wake_reader.close()
             self._wake_writer.close()
             raise
-
-    def next_connection_number(self) -> int:
-        """Number the connections, so the request log shows keep-alive reuse."""
-        with self._connections_lock:
-            self._connection_count += 1
-            return self._connection_count
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn, a reverse DNS lookup that can take seconds.
@@ -145,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.connection_number = self.server.next_connection_number()
+        self.connection_number = next(self.server.connection_numbers)
 
     def _handle(self) -> None:
         state, body = self.server.state, self._read_body()

@@ -68,8 +68,8 @@ def _check_id(value: object, what: str) -> str:
 class CloudState:
     """Tasks, datasets, faults and the request log of one fake; every public method is thread-safe.
 
-    Providers answer under `lock`, reading `config`, `flags`, `datasets`, `task`/`tasks_of` and calling
-    `count_cancel`; those five need the lock held.
+    Providers answer under `lock`, reading `config`, `flags`, `datasets` and `task`/`tasks_of` (those four need the
+    lock held) and counting a call that changed a task's state in its `cancels`.
     """
 
     def __init__(self, config: Config, providers: Mapping[str, FakeProvider] | None = None) -> None:
@@ -80,7 +80,6 @@ class CloudState:
         self.datasets: dict[tuple[str, str], Any] = {}  # (provider, dataset id) -> the provider's record
         self._seq = itertools.count()
         self._tasks: dict[TaskKey, FakeTask] = {}
-        self._cancels: dict[TaskKey, int] = {}
         self._faults: list[tuple[FaultTarget, Fault, list[int]]] = []
         self._log: list[RecordedRequest] = []
 
@@ -148,11 +147,6 @@ class CloudState:
                 found.append(task)
         return found
 
-    def count_cancel(self, provider: str, task: FakeTask) -> None:
-        """Count a call that changed this task's state; call under the lock."""
-        key = (provider, task.dataset_id, task.task_id)
-        self._cancels[key] = self._cancels.get(key, 0) + 1
-
     def describe(self, key: TaskKey | None = None) -> Any:
         """A task as the control API shows it (KeyError when there is none), or every task (key None)."""
         with self.lock:
@@ -164,14 +158,13 @@ class CloudState:
             raise KeyError(key)
         provider, dataset_id, task_id = key
         fields = {"provider": provider, "task_id": task_id, "dataset_id": dataset_id, "status": task.status}
-        return {**fields, **task.fields(), "cancels": self._cancels.get(key, 0)}
+        return {**fields, **task.fields(), "cancels": task.cancels}
 
     def delete_task(self, key: TaskKey) -> dict[str, Any]:
         """Forget a task (its dataset stays) and return it as it was; KeyError when there is none."""
         with self.lock:
             described = self._describe(key)
             del self._tasks[key]
-            self._cancels.pop(key, None)
             return described
 
     def reset(self) -> dict[str, int]:
@@ -179,7 +172,7 @@ class CloudState:
         with self.lock:
             counts = {"tasks": len(self._tasks), "datasets": len(self.datasets), "faults": self._pending()}
             counts["requests"] = len(self._log)
-            for store in (self._tasks, self._cancels, self.datasets, self._faults, self._log, self.flags):
+            for store in (self._tasks, self.datasets, self._faults, self._log, self.flags):
                 store.clear()
             return counts
 
