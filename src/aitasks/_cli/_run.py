@@ -30,18 +30,14 @@ _STOP_SIGNALS = {signal.SIGINT: INTERRUPTED, signal.SIGTERM: TERMINATED}  # each
 
 def cancel(args: argparse.Namespace) -> int:
     """Check the configuration, then run the cancellations on an event loop and return the exit code."""
-    from ._resume import Recorded
+    from ._resume import Recorded, open_output, read_records
 
     recorded = Recorded()
     report = Report(json_lines=args.json or args.output is not None, wait=args.wait, quiet=args.quiet)
     try:
         if args.resume:
-            from ._resume import read_records
-
             read_records(args.resume, report.info, recorded)
         if args.output is not None and not args.dry_run:
-            from ._resume import open_output
-
             report.out = open_output(args.output, recorded, report.info, args.source)
             report.target = args.output
         elif args.output is not None:  # a dry run writes nothing, but shows what is left to send
