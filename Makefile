@@ -23,11 +23,15 @@ check-generated: venv
 	$(BIN)/python scripts/check_generated.py
 
 # make update-specs GCORE_SPEC=path [GCORE_COMMIT=sha GCORE_SPEC_PATH=path-in-repo] GCORE_PAGE=path
-# MODELARTS_RST=path [MODELARTS_COMMIT=sha] (any of them): take in newly downloaded vendor files, print the
-# breaking-change report, regenerate and run check-specs (see README, "Updating a spec"). MODELARTS_RST may be a
-# folder of pages; MODELARTS_COMMIT records the vendor commit they were downloaded at.
+# MODELARTS_RST=path [MODELARTS_COMMIT=sha] [FAIL_ON=ERR|WARN] (any of them): take in newly downloaded vendor files,
+# print the breaking-change report (scripts/spec_diff.py, levels as the oasdiff release it names), regenerate and run
+# check-specs (see README, "Updating a spec"). MODELARTS_RST may be a folder of pages; MODELARTS_COMMIT records the
+# vendor commit they were downloaded at. Exit 1 when the report has a change at FAIL_ON or worse: ERR (the default)
+# fails on breaking changes, WARN on changes to review too; CI's weekly refresh uses FAIL_ON=WARN.
+FAIL_ON ?= ERR
+
 update-specs: venv
-	$(BIN)/python scripts/update_specs.py $(if $(GCORE_SPEC),--gcore-spec '$(GCORE_SPEC)') \
+	$(BIN)/python scripts/update_specs.py --fail-on '$(FAIL_ON)' $(if $(GCORE_SPEC),--gcore-spec '$(GCORE_SPEC)') \
 		$(if $(GCORE_COMMIT),--gcore-commit '$(GCORE_COMMIT)') \
 		$(if $(GCORE_SPEC_PATH),--gcore-spec-path '$(GCORE_SPEC_PATH)') \
 		$(if $(GCORE_PAGE),--gcore-page '$(GCORE_PAGE)') \

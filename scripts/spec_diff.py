@@ -1,16 +1,18 @@
 """Compare two OpenAPI specs (3.0 or 3.1) and say, change by change, how much each one can hurt a client.
 
-Usage: ``spec_diff.py OLD.yaml NEW.yaml [--json]``. Exit 0 when no change is breaking, 1 when one is, 2 when an
-input cannot be read or is not an OpenAPI document (one line on stderr). Local ``$ref``s are resolved; operations
-are matched by method and path template, so renaming a path parameter is a parameter rename, not a removed and an
-added operation.
+Usage: ``spec_diff.py OLD.yaml NEW.yaml [--json] [--fail-on ERR|WARN]``. Exit 0 when no change reaches the
+--fail-on level (default ERR: no change is breaking; WARN: none is breaking or to review either), 1 when one does,
+2 when an input cannot be read or is not an OpenAPI document (one line on stderr). Local ``$ref``s are resolved;
+operations are matched by method and path template, so renaming a path parameter is a parameter rename, not a
+removed and an added operation.
 
 Each change has a level, as oasdiff (github.com/oasdiff/oasdiff) grades its checks: ERR, a client written against
 OLD (a raw HTTP caller, or code generated from OLD) can fail against a server implementing NEW, so it is breaking;
 WARN, it may, so it is shown for review; INFO, it cannot. Where oasdiff has a check for a kind of change, the change
-carries that check's id and level (`oasdiff:ID` in the report, `"oasdiff": true` in JSON), as oasdiff/oasdiff's
-`checker/rules.go` and `checker/localizations_src/en/messages.yaml` define them; other changes carry this script's
-own kind (`aitasks:KIND`). The tables below are the mapping.
+carries that check's id and level (`oasdiff:ID` in the report, `"oasdiff": true` in JSON) as the oasdiff release
+OASDIFF_RELEASE names (v1.28.0) defines them in `checker/rules.go`; the report's last line names that release.
+Other changes, and the few this script grades otherwise on purpose (REGRADED, each with its reason), carry this
+script's own kind (`aitasks:KIND`). The tables below are the mapping.
 
 Schemas are compared as compositions. `allOf` parts named by `$ref` are matched by name: a part only one side has is
 one change (`*-all-of-added`/`-removed`), and the properties of the parts both sides have (with the schema's own and
@@ -44,7 +46,7 @@ inline ones by position) and compared branch by branch; a property that moved in
 | response-required-property-added,                         | a response property is added                      |
 | response-optional-property-added (INFO)                   |                                                   |
 | response-required-property-removed (ERR),                 | a response property is removed                    |
-| response-optional-property-removed (INFO)                 |                                                   |
+| response-optional-property-removed (WARN)                 |                                                   |
 | response-property-became-optional (ERR), -required (INFO) | a response property's required flag flips         |
 | request-parameter-type-changed (ERR), -generalized (INFO) | a type changes (`-generalized`: only widened;     |
 | request-body-type-changed (ERR), -generalized (INFO)      | request `-became-nullable`: null added, INFO;     |
@@ -64,19 +66,48 @@ inline ones by position) and compared branch by branch; a property that moved in
 | request-body-wrapped-in-one-of,                           | a body without oneOf becomes one (its properties  |
 | response-body-wrapped-in-one-of (ERR)                     | move into the branches)                           |
 | request-*-any-of-added (INFO), -removed (ERR)             | an anyOf branch comes or goes                     |
-| response-*-any-of-added (ERR), -removed (INFO)            |                                                   |
-| request-*-all-of-added (ERR), -removed (INFO)             | a named allOf part comes or goes                  |
-| response-*-all-of-added (INFO), -removed (ERR)            |                                                   |
-| api-security-added (INFO), api-security-removed (ERR),    | an operation's (or the global) security           |
-| api-global-security-added (INFO), -removed (ERR)          | alternatives come or go (a removed one still      |
-|                                                           | covered by a remaining one is not reported)       |
+| response-*-any-of-removed (INFO)                          | (added in a response: response-any-of-added)      |
+| request-*-all-of-added (ERR), -removed (WARN)             | a named allOf part comes or goes (one the other   |
+| response-*-all-of-added (INFO)                            | side shares no property with; removed from a      |
+|                                                           | response: response-all-of-removed)                |
+| api-security-added, api-global-security-added (INFO)      | an operation's (or the global) security gains an  |
+|                                                           | alternative (removed: security-alternative-...)   |
+| request-parameter-min-set, -max-set (WARN),               | a request minimum or maximum is set, raised or    |
+| -min-increased, -max-decreased (ERR),                     | lowered (-body-, -property- alike); a bound       |
+| -min-decreased, -max-increased (INFO)                     | removed is not reported                           |
+| request-parameter-max-length-set (WARN), -decreased (ERR),| a request maxLength / minLength is set or changed |
+| -increased (INFO); -min-length-increased (ERR),           | (-body-, -property- alike; a minLength set where  |
+| -min-length-decreased (INFO)                              | there was none: request-min-length-set)           |
+| response-property-max-increased, -min-decreased,          | a response bound widens or a maxLength goes       |
+| -max-length-increased, -max-length-unset,                 | (-body- alike): the client may get values it      |
+| -min-length-decreased (ERR)                               | never saw; narrowing is not reported              |
+| request-parameter-pattern-added (ERR), -changed (WARN),   | a pattern comes, changes (to ".*": generalized)   |
+| -generalized, -removed (INFO); request-property- alike;   | or goes (a pattern on a whole body is not         |
+| response-property-pattern-added, -changed, -removed (INFO)| compared: oasdiff has no check for it)            |
+| request-parameter-default-value-added, -changed,          | a default comes, changes or goes (`default: null` |
+| -removed (ERR, a parameter optional on both sides);       | is no default); what the server assumes when the  |
+| request-/response-body-/property-default-value-* (INFO)   | client sends nothing                              |
 | api-security-component-added, -removed,                   | a security scheme comes, goes or changes type     |
 | api-security-component-type-changed (INFO)                |                                                   |
 
 | this script's kind (level)                | when                                                                  |
 |-------------------------------------------|-----------------------------------------------------------------------|
 | parameter-renamed (ERR)                   | a removed and an added parameter in the same place of one location    |
+|                                           | (query, header, cookie: callers send the old name, which is ignored)  |
+| path-parameter-renamed (WARN)             | the same for a path parameter: the URL is the same, but the generated |
+|                                           | function's keyword argument is renamed (oasdiff reports nothing)      |
+| path-variant-removed (WARN)               | a `METHOD /path#fragment` the vendor used to document one body of an  |
+|                                           | operation is gone while `METHOD /path` stays (no fragment is sent)    |
 | security-anonymous-access-removed (ERR)   | calls without credentials were allowed and are not any more           |
+| security-first-documented (WARN)          | the same, when OLD has no security scheme at all (it said nothing)    |
+| security-alternative-removed (ERR)        | a security alternative no remaining one covers goes (its callers get  |
+|                                           | 401; oasdiff's api-security-removed and -global- are INFO)            |
+| response-any-of-added (ERR)               | a response anyOf gains a branch: a value of the new branch only is    |
+|                                           | one a client generated from OLD cannot read (oasdiff: INFO)           |
+| response-all-of-removed (ERR)             | a named response allOf part goes and NEW documents none of its        |
+|                                           | properties: they are gone (oasdiff: INFO)                             |
+| request-min-length-set (WARN)             | a request minLength where there was none (oasdiff has no check; as    |
+|                                           | its max-length-set)                                                   |
 | security-scheme-changed (ERR)             | a scheme's `in`, `name`, `scheme` or `openIdConnectUrl` changes       |
 | one-of-became-any-of, any-of-became-one-of | the same branches under the other keyword (WARN in responses: anyOf   |
 |                                           | admits an object several branches accept; INFO in requests)           |
@@ -87,8 +118,9 @@ inline ones by position) and compared branch by branch; a property that moved in
 | server-removed (ERR), server-added (INFO) | a server URL goes or comes                                            |
 | info-version-changed (INFO)               | names the spec versions compared                                      |
 
-Not compared: descriptions, examples, response headers, constraints other than enums (lengths, patterns, ranges),
-discriminators, and servers declared on paths or operations.
+Not compared: descriptions, examples, response headers, exclusive bounds, item counts, a readOnly property's
+constraints in requests (a writeOnly one's in responses), discriminators, and servers declared on paths or
+operations.
 """
 
 from __future__ import annotations
@@ -111,7 +143,12 @@ SCHEME_FIELDS = ("in", "name", "scheme", "openIdConnectUrl")
 _TEMPLATE = re.compile(r"\{([^}]*)\}")
 _MAX_DEPTH = 64
 LEVELS = ("ERR", "WARN", "INFO")
-# oasdiff's checks this script reports, with oasdiff's level for each (checker/rules.go, oasdiff/oasdiff).
+# The oasdiff release whose check ids and levels OASDIFF follows (github.com/oasdiff/oasdiff, checker/rules.go);
+# tests/fixtures/oasdiff/ keeps that file and the ids it names, and tests/test_spec_diff_rules.py holds OASDIFF to it.
+OASDIFF_RELEASE = "v1.28.0"
+# Numeric constraints, as oasdiff names them in its check ids.
+BOUNDS = (("maximum", "max"), ("minimum", "min"), ("maxLength", "max-length"), ("minLength", "min-length"))
+# oasdiff's checks this script reports, with the level OASDIFF_RELEASE's checker/rules.go gives each.
 OASDIFF = {
     "endpoint-added": "INFO",
     "endpoint-deprecated": "INFO",
@@ -167,7 +204,7 @@ OASDIFF = {
     "response-required-property-added": "INFO",
     "response-optional-property-added": "INFO",
     "response-required-property-removed": "ERR",
-    "response-optional-property-removed": "INFO",
+    "response-optional-property-removed": "WARN",
     "response-property-became-optional": "ERR",
     "response-property-became-required": "INFO",
     "response-body-type-changed": "ERR",
@@ -197,29 +234,112 @@ OASDIFF = {
     "request-body-any-of-removed": "ERR",
     "request-property-any-of-added": "INFO",
     "request-property-any-of-removed": "ERR",
-    "response-body-any-of-added": "ERR",
     "response-body-any-of-removed": "INFO",
-    "response-property-any-of-added": "ERR",
     "response-property-any-of-removed": "INFO",
     "request-body-all-of-added": "ERR",
-    "request-body-all-of-removed": "INFO",
+    "request-body-all-of-removed": "WARN",
     "request-property-all-of-added": "ERR",
-    "request-property-all-of-removed": "INFO",
+    "request-property-all-of-removed": "WARN",
     "response-body-all-of-added": "INFO",
-    "response-body-all-of-removed": "ERR",
     "response-property-all-of-added": "INFO",
-    "response-property-all-of-removed": "ERR",
     "api-security-added": "INFO",
-    "api-security-removed": "ERR",
     "api-global-security-added": "INFO",
-    "api-global-security-removed": "ERR",
     "api-security-component-added": "INFO",
     "api-security-component-removed": "INFO",
     "api-security-component-type-changed": "INFO",
+    # Constraints: ranges, lengths, patterns, defaults.
+    "request-body-default-value-added": "INFO",
+    "request-body-default-value-changed": "INFO",
+    "request-body-default-value-removed": "INFO",
+    "request-body-max-decreased": "ERR",
+    "request-body-max-increased": "INFO",
+    "request-body-max-length-decreased": "ERR",
+    "request-body-max-length-increased": "INFO",
+    "request-body-max-length-set": "WARN",
+    "request-body-max-set": "WARN",
+    "request-body-min-decreased": "INFO",
+    "request-body-min-increased": "ERR",
+    "request-body-min-length-decreased": "INFO",
+    "request-body-min-length-increased": "ERR",
+    "request-body-min-set": "WARN",
+    "request-parameter-default-value-added": "ERR",
+    "request-parameter-default-value-changed": "ERR",
+    "request-parameter-default-value-removed": "ERR",
+    "request-parameter-max-decreased": "ERR",
+    "request-parameter-max-increased": "INFO",
+    "request-parameter-max-length-decreased": "ERR",
+    "request-parameter-max-length-increased": "INFO",
+    "request-parameter-max-length-set": "WARN",
+    "request-parameter-max-set": "WARN",
+    "request-parameter-min-decreased": "INFO",
+    "request-parameter-min-increased": "ERR",
+    "request-parameter-min-length-decreased": "INFO",
+    "request-parameter-min-length-increased": "ERR",
+    "request-parameter-min-set": "WARN",
+    "request-parameter-pattern-added": "ERR",
+    "request-parameter-pattern-changed": "WARN",
+    "request-parameter-pattern-generalized": "INFO",
+    "request-parameter-pattern-removed": "INFO",
+    "request-property-default-value-added": "INFO",
+    "request-property-default-value-changed": "INFO",
+    "request-property-default-value-removed": "INFO",
+    "request-property-max-decreased": "ERR",
+    "request-property-max-increased": "INFO",
+    "request-property-max-length-decreased": "ERR",
+    "request-property-max-length-increased": "INFO",
+    "request-property-max-length-set": "WARN",
+    "request-property-max-set": "WARN",
+    "request-property-min-decreased": "INFO",
+    "request-property-min-increased": "ERR",
+    "request-property-min-length-decreased": "INFO",
+    "request-property-min-length-increased": "ERR",
+    "request-property-min-set": "WARN",
+    "request-property-pattern-added": "ERR",
+    "request-property-pattern-changed": "WARN",
+    "request-property-pattern-generalized": "INFO",
+    "request-property-pattern-removed": "INFO",
+    "response-body-default-value-added": "INFO",
+    "response-body-default-value-changed": "INFO",
+    "response-body-default-value-removed": "INFO",
+    "response-body-max-increased": "ERR",
+    "response-body-max-length-increased": "ERR",
+    "response-body-max-length-unset": "ERR",
+    "response-body-min-decreased": "ERR",
+    "response-body-min-length-decreased": "ERR",
+    "response-property-default-value-added": "INFO",
+    "response-property-default-value-changed": "INFO",
+    "response-property-default-value-removed": "INFO",
+    "response-property-max-increased": "ERR",
+    "response-property-max-length-increased": "ERR",
+    "response-property-max-length-unset": "ERR",
+    "response-property-min-decreased": "ERR",
+    "response-property-min-length-decreased": "ERR",
+    "response-property-pattern-added": "INFO",
+    "response-property-pattern-changed": "INFO",
+    "response-property-pattern-removed": "INFO",
+}
+# Changes oasdiff grades otherwise, graded here on purpose under this script's own kind (in OWN), and why.
+REGRADED = {
+    # A response value of the new branch only is one the client generated from OLD cannot parse (oasdiff: INFO).
+    "response-body-any-of-added": "response-any-of-added",
+    "response-property-any-of-added": "response-any-of-added",
+    # Reported only when NEW documents none of the part's properties: they are gone from the response (oasdiff: INFO).
+    "response-body-all-of-removed": "response-all-of-removed",
+    "response-property-all-of-removed": "response-all-of-removed",
+    # Reported only when no remaining alternative covers it: its callers get 401 (oasdiff: INFO).
+    "api-security-removed": "security-alternative-removed",
+    "api-global-security-removed": "security-alternative-removed",
 }
 # This script's own kinds, for changes oasdiff has no check for (levels that depend on direction are given there).
 OWN = {
     "parameter-renamed": "ERR",
+    "path-parameter-renamed": "WARN",
+    "path-variant-removed": "WARN",
+    "security-first-documented": "WARN",
+    "request-min-length-set": "WARN",
+    "response-any-of-added": "ERR",
+    "response-all-of-removed": "ERR",
+    "security-alternative-removed": "ERR",
     "security-anonymous-access-removed": "ERR",
     "security-scheme-changed": "ERR",
     "server-removed": "ERR",
@@ -261,6 +381,7 @@ class Change:
 
 def _change(kind: str, location: str, detail: str, level: str | None = None) -> Change:
     """A change of an oasdiff check (its level) or of this script's own kind (the level given, or OWN's)."""
+    kind = REGRADED.get(kind, kind)
     if kind in OASDIFF:
         return Change(kind, location, detail, OASDIFF[kind], True)
     return Change(kind, location, detail, level or OWN[kind], False)
@@ -508,21 +629,25 @@ class Place:
         return Place(self.direction, "parameter" if self.subject == "parameter" else "property", self.where, pointer)
 
 
-def _type_change(place: Place, old: frozenset[str], new: frozenset[str]) -> Change | None:
-    """Class a type change: nullable flips, widening or narrowing, by direction."""
+def _type_changes(place: Place, old: frozenset[str], new: frozenset[str]) -> Iterator[Change]:
+    """Class a type change: a nullable flip, then widening or narrowing of the rest, by direction."""
     if old == new:
-        return None
+        return
     detail = f"type {_show(old)} -> {_show(new)}"
     prefix = place.prefix()
-    if old - {"null"} == new - {"null"}:
+    if ("null" in old) != ("null" in new) and old - {"null"} and new - {"null"}:
         became = "became-nullable" if "null" in new else "became-not-nullable"
-        return _change(f"{prefix}-{became}", place.label, detail)
+        yield _change(f"{prefix}-{became}", place.label, detail)
+        old, new = old - {"null"}, new - {"null"}
+        if old == new:
+            return
+        detail = f"type {_show(old)} -> {_show(new)}"
     widened, narrowed = _covers(new, old), _covers(old, new)
     if place.direction == "response":
         suffix = "generalized" if widened else "specialized" if narrowed else "changed"
     else:
         suffix = "generalized" if widened else "changed"
-    return _change(f"{prefix}-type-{suffix}", place.label, detail)
+    yield _change(f"{prefix}-type-{suffix}", place.label, detail)
 
 
 def _enum_changes(place: Place, old: list[str] | None, new: list[str] | None) -> Iterator[Change]:
@@ -557,6 +682,54 @@ def _enum_changes(place: Place, old: list[str] | None, new: list[str] | None) ->
         yield _change(kind, label, f"enum value removed: {', '.join(removed)}")
 
 
+def _bound(value: Any) -> int | float | None:
+    """A numeric constraint's value; None when it is absent (or not a number, which no validator applies)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _constraint_changes(place: Place, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    """Ranges, lengths, patterns and defaults set, raised, lowered or removed, where oasdiff has a check for them."""
+    if (place.direction == "request" and new.get("readOnly") is True) or (
+        place.direction == "response" and new.get("writeOnly") is True
+    ):
+        return  # a value that does not travel that way (oasdiff grades these INFO or not at all)
+    prefix = place.prefix()
+    for keyword, name in BOUNDS:
+        was, now = _bound(old.get(keyword)), _bound(new.get(keyword))
+        if was == now:
+            continue
+        action = "set" if was is None else "unset" if now is None else "increased" if now > was else "decreased"
+        kind = f"{prefix}-{name}-{action}"
+        if kind not in OASDIFF and place.direction == "request" and kind.endswith("-min-length-set"):
+            kind = "request-min-length-set"  # oasdiff v1.28 grades max-length-set only; a new minimum is as risky
+        if kind in OASDIFF or kind in OWN:
+            yield _change(kind, place.label, f"{keyword} {_shown(was)} -> {_shown(now)}")
+    was_pattern, now_pattern = old.get("pattern"), new.get("pattern")
+    if was_pattern != now_pattern:
+        action = "added" if was_pattern is None else "removed" if now_pattern is None else "changed"
+        if action == "changed" and now_pattern == ".*" and place.direction == "request":
+            action = "generalized"
+        kind = f"{prefix}-pattern-{action}"
+        if kind in OASDIFF:
+            yield _change(kind, place.label, f"pattern {_shown(was_pattern)} -> {_shown(now_pattern)}")
+    if place.subject != "parameter":  # a parameter's default is graded with its required flag (_compare_param)
+        yield from _default_change(place, old, new)
+
+
+def _default_change(place: Place, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    """A default added, removed or changed (what a server assumes when the client sends nothing)."""
+    was, now = old.get("default"), new.get("default")  # `default: null` is no default, as oasdiff reads it
+    if _shown(was) == _shown(now):
+        return
+    action = "added" if was is None else "removed" if now is None else "changed"
+    yield _change(f"{place.prefix()}-default-value-{action}", place.label, f"default {_shown(was)} -> {_shown(now)}")
+
+
+def _shown(value: Any) -> str:
+    """A constraint's value as the report shows it ("none" when absent)."""
+    return "none" if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
 def _join(pointer: str, name: str) -> str:
     return f"{pointer}.{name}" if pointer else name
 
@@ -574,18 +747,17 @@ def _compare_schema(old: tuple[Spec, Any], new: tuple[Spec, Any], place: Place, 
     o, n = _deref(os_, oraw, place.where), _deref(ns, nraw, place.where)
     oparts, nparts = _branches(os_, o, "allOf", place.where), _branches(ns, n, "allOf", place.where)
     onamed, nnamed = _all_parts(os_, o, place.where), _all_parts(ns, n, place.where)
-    # A named part only one side has is merged like the others when the other side still documents all of its
-    # properties (the vendor inlined it, moved them into it or into oneOf branches); else it is reported as a part.
+    # A named part only one side has is merged like the others when the other side documents any of its properties
+    # (the vendor inlined it, or moved properties into it, adding some); else it is reported as one part.
     ofull, nfull = _view(os_, o, onamed, place.where), _view(ns, n, nnamed, place.where)
     odocumented = set(ofull.properties) | _branch_properties(os_, ofull.schema, place.where)
     ndocumented = set(nfull.properties) | _branch_properties(ns, nfull.schema, place.where)
-    okeep = {k for k in onamed if k in nnamed or _part_properties(os_, oparts[k], place.where) <= ndocumented}
-    nkeep = {k for k in nnamed if k in onamed or _part_properties(ns, nparts[k], place.where) <= odocumented}
+    okeep = {k for k in onamed if k in nnamed or _part_properties(os_, oparts[k], place.where) & ndocumented}
+    nkeep = {k for k in nnamed if k in onamed or _part_properties(ns, nparts[k], place.where) & odocumented}
     ov, nv = _view(os_, o, okeep, place.where), _view(ns, n, nkeep, place.where)
-    change = _type_change(place, _types(os_, ov.schema, place.where), _types(ns, nv.schema, place.where))
-    if change is not None:
-        yield change
+    yield from _type_changes(place, _types(os_, ov.schema, place.where), _types(ns, nv.schema, place.where))
     yield from _enum_changes(place, _enum(ov.schema), _enum(nv.schema))
+    yield from _constraint_changes(place, ov.schema, nv.schema)
     yield from _compare_all_of(place, sorted(onamed - okeep), sorted(nnamed - nkeep))
     yield from _compare_choices((os_, ov.schema), (ns, nv.schema), place, seen)
     if "items" in ov.schema and "items" in nv.schema:
@@ -763,7 +935,12 @@ def _compare_param(old: Operation, new: Operation, okey: tuple[str, str], nkey: 
     if oreq and not nreq:
         yield _change("request-parameter-became-optional", where, "required -> optional")
     oschema, nschema = (old.spec, _param_schema(op)), (new.spec, _param_schema(np_))
-    yield from _compare_schema(oschema, nschema, Place("request", "parameter", where, ""), frozenset())
+    place = Place("request", "parameter", where, "")
+    yield from _compare_schema(oschema, nschema, place, frozenset())
+    if not oreq and not nreq:  # oasdiff grades the default of a parameter that stays optional, as here
+        odefault = _deref(old.spec, oschema[1], where)
+        ndefault = _deref(new.spec, nschema[1], where)
+        yield from _default_change(place, odefault, ndefault)
 
 
 def _compare_params(old: Operation, new: Operation) -> Iterator[Change]:
@@ -780,7 +957,8 @@ def _compare_params(old: Operation, new: Operation) -> Iterator[Change]:
         for name in removed:
             where = f"{new.label} {location} parameter {name}"
             if name in renamed:
-                yield _change("parameter-renamed", where, f"renamed to {renamed[name]}")
+                kind = "path-parameter-renamed" if location == "path" else "parameter-renamed"
+                yield _change(kind, where, f"renamed to {renamed[name]}")
                 yield from _compare_param(old, new, (location, name), (location, renamed[name]))
             elif old.params[(location, name)].get("deprecated") is True:
                 yield _change("request-parameter-removed-with-deprecation", where, "deprecated parameter removed")
@@ -844,6 +1022,12 @@ def _compare_operations(old: Spec, new: Spec) -> Iterator[Change]:
     """Yield every change to operations, their parameters, bodies, responses and security requirements."""
     oops, nops = _operations(old), _operations(new)
     for key in sorted(oops.keys() - nops.keys(), key=str):
+        method, path = key
+        if "#" in path and (method, path.split("#", 1)[0]) in nops:
+            # A fragment never goes on the wire: the vendor documented one body of the same operation, which stays.
+            detail = f"this documented variant is gone; {method.upper()} {path.split('#', 1)[0]} stays"
+            yield _change("path-variant-removed", oops[key].label, detail)
+            continue
         deprecated = oops[key].body.get("deprecated") is True
         kind = "api-removed-with-deprecation" if deprecated else "api-removed-without-deprecation"
         yield _change(kind, oops[key].label, "operation removed")
@@ -881,13 +1065,17 @@ def _show_requirement(alternative: frozenset[str]) -> str:
     return " + ".join(sorted(alternative)) or "none"
 
 
-def _requirement_changes(oreq: Requirement, nreq: Requirement, where: str, scope: str) -> Iterator[Change]:
+def _requirement_changes(
+    oreq: Requirement, nreq: Requirement, where: str, scope: str, documented: bool
+) -> Iterator[Change]:
     """Alternatives that stop being enough (anonymous access apart) and alternatives added."""
     for alternative in sorted(oreq - nreq, key=sorted):
         if any(new <= alternative for new in nreq):
             continue  # callers using this alternative still satisfy a remaining one
         if not alternative:
-            yield _change("security-anonymous-access-removed", where, f"security none -> {_alternatives(nreq)}")
+            # An old spec without a single security scheme did not say calls were anonymous: it said nothing.
+            kind = "security-anonymous-access-removed" if documented else "security-first-documented"
+            yield _change(kind, where, f"security none -> {_alternatives(nreq)}")
         else:
             yield _change(f"{scope}-removed", where, f"security alternative {_show_requirement(alternative)} removed")
     for alternative in sorted(nreq - oreq, key=sorted):
@@ -905,14 +1093,14 @@ def _compare_requirements(old: Operation, new: Operation) -> Iterator[Change]:
     nraw = new.body["security"] if "security" in new.body else new.spec.doc.get("security")
     oreq = _requirement(old.spec, oraw, f"{old.label}: security")
     nreq = _requirement(new.spec, nraw, f"{new.label}: security")
-    yield from _requirement_changes(oreq, nreq, f"{new.label} security", "api-security")
+    yield from _requirement_changes(oreq, nreq, f"{new.label} security", "api-security", bool(_schemes(old.spec)))
 
 
 def _compare_global_security(old: Spec, new: Spec) -> Iterator[Change]:
     """Changes to the top-level security, which every operation without its own inherits."""
     oreq = _requirement(old, old.doc.get("security"), "security")
     nreq = _requirement(new, new.doc.get("security"), "security")
-    yield from _requirement_changes(oreq, nreq, "security", "api-global-security")
+    yield from _requirement_changes(oreq, nreq, "security", "api-global-security", bool(_schemes(old)))
 
 
 def _schemes(spec: Spec) -> Mapping[str, Any]:
@@ -995,18 +1183,34 @@ def summary(changes: Sequence[Change], old: str, new: str) -> str:
         return f"no changes between {old} and {new}"
     count = {level: sum(c.level == level for c in changes) for level in LEVELS}
     return (
-        f"{len(changes)} change(s) between {old} and {new}: {count['ERR']} breaking (ERR),"
-        f" {count['WARN']} to review (WARN), {count['INFO']} non-breaking (INFO)"
+        f"{len(changes)} change(s) between {old} and {new} (levels as oasdiff {OASDIFF_RELEASE}):"
+        f" {count['ERR']} breaking (ERR), {count['WARN']} to review (WARN), {count['INFO']} non-breaking (INFO)"
     )
 
 
+def failing(changes: Sequence[Change], fail_on: str) -> bool:
+    """Whether a change reaches the level the exit code fails on (ERR: breaking only; WARN: also those to review)."""
+    worst = LEVELS[: LEVELS.index(fail_on) + 1]
+    return any(c.level in worst for c in changes)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the changes from OLD to NEW; exit 1 if any is breaking, 2 on unreadable input."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Print the changes from OLD to NEW; exit 1 if any reaches --fail-on, 2 on unreadable input."""
+    parser = argparse.ArgumentParser(
+        description=f"{__doc__.splitlines()[0]} Levels and check ids: oasdiff {OASDIFF_RELEASE} (checker/rules.go).",
+        epilog="Exit 0: no change at or above --fail-on; 1: one is; 2: an input cannot be read.",
+    )
     parser.add_argument("old", type=Path, help="the spec clients were written against")
     parser.add_argument("new", type=Path, help="the spec to compare with it")
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list of {kind, location, detail, level, breaking, oasdiff}"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("ERR", "WARN"),
+        default="ERR",
+        help="exit 1 when a change has this level or a worse one (default ERR: breaking changes; WARN: also the"
+        " changes to review), as oasdiff's --fail-on",
     )
     args = parser.parse_args(argv)
     try:
@@ -1018,7 +1222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([c.as_json() for c in changes], indent=2))
     else:
         print(format_report(changes, str(args.old), str(args.new)))
-    return 1 if any(c.breaking for c in changes) else 0
+    return 1 if failing(changes, args.fail_on) else 0
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ Then it regenerates generated/ when the spec the generator reads changed, and ru
 change names the rows of the hand-written specs/modelarts/openapi.yaml that must change.
 
 A page identical to the one kept rewrites nothing. Every input is read and checked before anything is written.
-Exit 0: updated (or unchanged), nothing breaking, checks pass. Exit 1: files were updated but the report has a
-breaking change or a later step failed; review before committing. Exit 2: bad input; nothing was written.
+Exit 0: updated (or unchanged), nothing at or above --fail-on in the report, checks pass. Exit 1: files were
+updated but the report has a change at or above --fail-on (FAIL_ON=ERR, the default: a breaking change; FAIL_ON=WARN:
+also a change to review) or a later step failed; review before committing. Exit 2: bad input; nothing was written.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from extract_gcore_spec import ExtractError, extract
 from rst_tables import PageError, parse_rst, read_uri
 from slice_gcore import OPERATIONS, SliceError, build, slice_spec
 from slice_gcore import load as load_vendor
-from spec_diff import Change, SpecError, diff_specs, format_report, load_spec
+from spec_diff import Change, SpecError, diff_specs, failing, format_report, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "update-specs"
@@ -315,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--modelarts-commit", help="the vendor commit the ModelArts pages were downloaded at (MODELARTS_COMMIT)"
     )
+    parser.add_argument(
+        "--fail-on",
+        choices=("ERR", "WARN"),
+        default="ERR",
+        help="exit 1 when the breaking-change report has a change of this level or worse (FAIL_ON; default ERR)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root holding specs/ (default: this one)")
     args = parser.parse_args(argv)
     if args.gcore_spec is None and args.gcore_page is None and args.modelarts_rst is None:
@@ -340,11 +347,14 @@ def main(argv: list[str] | None = None) -> int:
         if plan.records:
             _write_records(root / "specs" / "gcore" / "provenance.json", plan.records)
         _report(root, plan)
-    breaking = any(c.breaking for plan in changed for c in plan.changes or [])
+    reported = [c for plan in changed for c in plan.changes or []]
+    breaking, failed = any(c.breaking for c in reported), failing(reported, args.fail_on)
     checks_ok = _follow_up(root, changed)
     verdict = "BREAKING changes above; adapt src/aitasks" if breaking else "no breaking change"
+    if failed and not breaking:
+        verdict += f"; changes to review above (--fail-on {args.fail_on})"
     print(f"{PREFIX}: {verdict}; {'checks pass' if checks_ok else 'fix what failed'}; review `git diff`, then commit")
-    return 1 if breaking or not checks_ok else 0
+    return 1 if failed or not checks_ok else 0
 
 
 if __name__ == "__main__":

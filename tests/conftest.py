@@ -190,7 +190,8 @@ class Target:
             client = self._client(base_url, **kwargs)
         # The parametrization is real: the owned client picked that transport.
         if self.is_async and "http_client" not in kwargs and self.transport != "given":
-            picked = "aiohttp" if type(client._core.http).__name__ == "AiohttpClient" else "httpx"
+            # test-only peek at httpx's private transport: which pool the owned client was built on
+            picked = "aiohttp" if type(client._core.http._transport).__name__ == "_Mapped" else "httpx"
             assert picked == self.transport, (picked, self.transport)
         return client
 
@@ -213,7 +214,7 @@ class Target:
         if not self.is_async:
             with httpx.Client() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
-                assert (client._core.transport is None) is callers  # which way the request goes
+                assert client._core.owns_http is not callers  # which way the request goes
                 with client:
                     result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
                     return result
@@ -221,7 +222,7 @@ class Target:
         async def run() -> aitasks.CancelResult:
             async with httpx.AsyncClient() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
-                assert (client._core.transport is None) is callers
+                assert client._core.owns_http is not callers
                 async with client:
                     value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
                     return value

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import check_specs
+from rst_tables import read_page
 from spec_check import run_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ PREFIX = "check-specs: modelarts transcription: "
 STOP = "stopping_an_intelligent_task.rst"
 DETAILS = "obtaining_details_about_an_auto_labeling_task.rst"
 LIST = "obtaining_an_auto_labeling_task_list_by_page.rst"
+DATASETS = "querying_the_dataset_list.rst"
 ERRORS = "calling_apis_response.rst"
 STOP_URI = "/v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"
 
@@ -161,6 +163,7 @@ def test_repository_pages_and_spec_agree(capsys: pytest.CaptureFixture[str]) -> 
     assert f"POST {STOP_URI}: 1 tables, 3 rows, status codes 204, 401, 403, 404" in out
     assert "GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}: 18 tables, 176 rows" in out
     assert "GET /v2/{project_id}/datasets/{dataset_id}/tasks: 20 tables, 188 rows" in out
+    assert "GET /v2/{project_id}/datasets: 17 tables, 196 rows, status codes 200, 401, 403, 404" in out
 
 
 # --- One mutation of each kind, on each page ----------------------------------------------------------------------
@@ -169,6 +172,35 @@ DETAILS_CONFIG = ":ref:`SmartTaskConfig <en-us_topic_0000002374856553__response_
 LIST_TASKS = ":ref:`RunningTask <en-us_topic_0000002341058586__response_runningtask>`"
 MUTATIONS = [
     # (page, kind, edit, expected line after the prefix)
+    (
+        DATASETS,
+        "nested row removed",
+        ("remove_row", "DatasetAndFilePreview", "dataset_name"),
+        f"{DATASETS}: Table 4 DatasetAndFilePreview: property 'dataset_name' is in openapi.yaml"
+        " (/components/schemas/DatasetAndFilePreview/properties/dataset_name) but the table has no row for it",
+    ),
+    (
+        DATASETS,
+        "Integer to String",
+        ("set_cell", "Query Parameters", "limit", 2, "String"),
+        f"{DATASETS}: Table 2 Query Parameters, row 'limit': Type is 'String' in {DATASETS} but 'Integer' in"
+        " openapi.yaml (/paths/~1v2~1{project_id}~1datasets/get/parameters/5/schema)",
+    ),
+    (
+        DATASETS,
+        "Options value changed",
+        ("text", "**8**: importing dataset", "**9**: importing dataset"),
+        f"{DATASETS}: Table 4 DatasetAndFilePreview, row 'status': Options are ['0', '1', '2', '3', '4', '5', '6',"
+        f" '7', '9'] in {DATASETS} but enum is ['0', '1', '2', '3', '4', '5', '6', '7', '8'] in openapi.yaml"
+        " (/components/schemas/DatasetAndFilePreview/properties/status)",
+    ),
+    (
+        DATASETS,
+        "Mandatory flipped",
+        ("set_cell", "Query Parameters", "offset", 1, "Yes"),
+        f"{DATASETS}: Table 2 Query Parameters, row 'offset': Mandatory is 'Yes' in {DATASETS} but required: false"
+        " in openapi.yaml (/paths/~1v2~1{project_id}~1datasets/get/parameters/6)",
+    ),
     (
         DETAILS,
         "nested row removed",
@@ -344,8 +376,8 @@ SPEC_EDITS = [
     ),
     (
         "enum value changed",
-        "            - 4\n            - 5\n",
-        "            - 4\n            - 6\n",
+        "            - 4\n            - 5\n        task_id:\n",
+        "            - 4\n            - 6\n        task_id:\n",
         [
             f"{DETAILS}: Table 2 Response body parameters, row 'status': Options are ['-1', '0', '1', '2', '3', '4',"
             f" '5'] in {DETAILS} but enum is ['-1', '0', '1', '2', '3', '4', '6'] in openapi.yaml"
@@ -572,3 +604,15 @@ def test_older_stop_pages_differ_in_one_row(root: Path, capsys: pytest.CaptureFi
             f" ({STOP_PATH}/parameters/1)"
         ],
     )
+
+
+def test_dataset_list_example_matches_the_spec() -> None:
+    """The dataset page's own 200 example validates against the spec; a schema that rejects it is named."""
+    spec = check_specs.load_spec(ROOT / "specs" / "modelarts" / "openapi.yaml")
+    example = read_page(page_path(ROOT, DATASETS)).examples[200]
+    media = spec["paths"]["/v2/{project_id}/datasets"]["get"]["responses"]["200"]["content"]["application/json"]
+    media["example"] = example
+    assert check_specs.check_examples(spec, Path("openapi.yaml"))[1] == []
+    spec["components"]["schemas"]["DatasetAndFilePreview"]["properties"]["dataset_id"]["type"] = "integer"
+    (problem,) = check_specs.check_examples(spec, Path("openapi.yaml"))[1]
+    assert "/datasets/0/dataset_id" in problem and "is not of type 'integer'" in problem

@@ -35,8 +35,8 @@ def test_repository_specs_pass(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     assert out.startswith("check-specs: ok: ")
-    assert "specs/modelarts/openapi.yaml transcribes 3 pages (" in out
-    assert "(OpenAPI 3.1.0, 21 examples)" in out and "(OpenAPI 3.0.3, 3 examples)" in out
+    assert "specs/modelarts/openapi.yaml transcribes 4 pages (" in out
+    assert "(OpenAPI 3.1.0, 21 examples)" in out and "(OpenAPI 3.0.3, 4 examples)" in out
     assert "the slice of post_ai_tasks_cancel from streaming_api.yaml equals the seed page's YAML" in out
 
 
@@ -138,7 +138,7 @@ def test_malformed_yaml_is_one_line(root: Path, capsys: pytest.CaptureFixture[st
     edit(root, "modelarts", "openapi.yaml", "  - token: []\n", "  - token: [\n")
     (line,) = run_check(root, capsys)[1]
     assert line.startswith(f"{PREFIX}{root}/specs/modelarts/openapi.yaml: malformed YAML: ")
-    assert "(line 27, column" in line
+    assert "(line 28, column" in line
 
 
 def test_duplicate_yaml_key_is_one_line(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

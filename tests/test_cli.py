@@ -120,7 +120,7 @@ def test_2000_refs_with_faults_give_one_right_record_each(
     # Retried refs were cancelled exactly once, after exactly one failed attempt.
     calls = _provider_calls(fake)
     for provider, task, dataset in retried:
-        assert fake.cancel_count(provider, task, dataset) == 1  # type: ignore[arg-type]
+        assert fake.cancel_count(provider, task, dataset) == 1
         assert calls.count((provider, dataset, task)) == 2
     assert fake.pending_faults == 0
     assert len(calls) == 2000 + len(retried) + 2 * 10  # every ref once, retries, two extra tries per 503x3 ref

@@ -62,7 +62,7 @@ def test_modelarts_only_setup_is_told_about_its_project_id_only(
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert err.count("\n") == 1, err
-    assert "no ModelArts project id: set MODELARTS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID)" in err
+    assert "no ModelArts project id: set MODELARTS_PROJECT_ID or HUAWEICLOUD_SDK_PROJECT_ID (see" in err
     assert "Gcore" not in err and "GCORE" not in err and "=" not in err
 
 
@@ -82,7 +82,7 @@ def test_a_ref_of_an_unconfigured_provider_names_its_variables(
     assert records[f"gcore:{GCORE_ID}"]["outcome"] == "cancelled"
     failed = records["modelarts:ds/t1"]
     assert failed["error"] == "ConfigurationError"
-    assert "set MODELARTS_TOKEN or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK" in failed["message"]
+    assert failed["message"].endswith("set MODELARTS_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK")
     assert "=" not in failed["message"]
     assert main(["ls", "modelarts:ds"]) == 2
     err = capsys.readouterr().err
@@ -90,11 +90,14 @@ def test_a_ref_of_an_unconfigured_provider_names_its_variables(
 
 
 def test_cli_words_keep_only_the_variables() -> None:
-    """Each form of the library's advice to callers ("pass X= or set Y") becomes "set Y"; other text is kept."""
+    """The library's advice to callers ("(or pass X=)") goes; the variables and other text stay."""
     from aitasks._cli._config import cli_words
 
-    assert cli_words("no Gcore API key: pass api_key= or set GCORE_API_KEY") == "no Gcore API key: set GCORE_API_KEY"
-    assert cli_words("no creds: pass token= or access_key=/secret_key=, or set A or B") == "no creds: set A or B"
+    assert cli_words("no Gcore API key: set GCORE_API_KEY (or pass api_key=)") == "no Gcore API key: set GCORE_API_KEY"
+    assert cli_words("no creds: set A, or B and C (or pass token= or access_key=/secret_key=)") == (
+        "no creds: set A, or B and C"
+    )
+    assert cli_words("no endpoint: set E (or pass endpoint=), e.g. https://x") == "no endpoint: set E, e.g. https://x"
     assert cli_words("GCORE_BASE_URL must not carry a query") == "GCORE_BASE_URL must not carry a query"
 
 

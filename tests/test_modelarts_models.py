@@ -11,10 +11,12 @@ from typing import Any
 import httpx
 
 from aitasks_modelarts_api import Client
-from aitasks_modelarts_api.api.dataset_management import auto_annotation_progress, list_tasks
+from aitasks_modelarts_api.api.dataset_management import auto_annotation_progress, list_datasets, list_tasks
 from aitasks_modelarts_api.models import (
     AutoAnnotationProgressResponse,
     AutoAnnotationProgressResponseStatus,
+    DatasetAndFilePreviewStatus,
+    ListDatasetsResponse,
     ListTasksResponse,
     Result,
     SampleLabelType,
@@ -23,9 +25,9 @@ from aitasks_modelarts_api.models import (
 PAGES = Path(__file__).resolve().parent.parent / "specs" / "modelarts"
 
 
-def page_example(page: str) -> dict[str, Any]:
-    """The 200 body a page shows under "Response Example", read with the standard library only."""
-    text = (PAGES / page).read_text(encoding="utf-8").split("\nResponse Example\n", 1)[1]
+def page_example(page: str, heading: str = "Response Example") -> dict[str, Any]:
+    """The 200 body a page shows under its example heading, read with the standard library only."""
+    text = (PAGES / page).read_text(encoding="utf-8").split(f"\n{heading}\n", 1)[1]
     block = text.split(".. code-block::\n\n", 1)[1].split("\n\n", 1)[0]
     body: dict[str, Any] = json.loads(textwrap.dedent(block))
     return body
@@ -33,6 +35,7 @@ def page_example(page: str) -> dict[str, Any]:
 
 DETAILS = page_example("obtaining_details_about_an_auto_labeling_task.rst")
 TASKS = page_example("obtaining_an_auto_labeling_task_list_by_page.rst")
+DATASETS = page_example("querying_the_dataset_list.rst", "Example Responses")
 
 
 def test_details_example_reads_with_a_known_status() -> None:
@@ -88,3 +91,30 @@ def test_status_6_through_the_generated_call() -> None:
         listed = list_tasks.sync("p", "d", client=client, limit=10)
     assert isinstance(task, AutoAnnotationProgressResponse) and task.status == 6
     assert isinstance(listed, ListTasksResponse) and isinstance(listed.tasks, list) and listed.tasks[0].status == 6
+
+
+def test_dataset_list_example_through_the_generated_call() -> None:
+    """`list_datasets` reads the page's own example over HTTP and sends the page index and size it is given."""
+    seen: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=DATASETS)
+
+    with Client(base_url="https://modelarts.test", httpx_args={"transport": httpx.MockTransport(answer)}) as client:
+        listed = list_datasets.sync("p", client=client, offset=2, limit=100)
+    assert [(url.path, url.params["offset"], url.params["limit"]) for url in seen] == [("/v2/p/datasets", "2", "100")]
+    assert isinstance(listed, ListDatasetsResponse) and listed.total_number == 1
+    assert isinstance(listed.datasets, list)
+    dataset = listed.datasets[0]
+    assert (dataset.dataset_id, dataset.dataset_name) == ("gfghHSokody6AJigS5A", "dataset-f9e8")
+    assert dataset.status is DatasetAndFilePreviewStatus.VALUE_1
+    assert listed.to_dict() == DATASETS
+
+
+def test_dataset_status_the_page_does_not_list() -> None:
+    """A dataset status beyond the page's 0..8 is kept as received."""
+    body = {**DATASETS, "datasets": [{**DATASETS["datasets"][0], "status": 9}]}
+    listed = ListDatasetsResponse.from_dict(body)
+    assert isinstance(listed.datasets, list) and type(listed.datasets[0].status) is int
+    assert listed.to_dict() == body

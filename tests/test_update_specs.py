@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
+import update_specs
 from extract_gcore_spec import extract
 from update_specs import main
 
@@ -104,7 +105,7 @@ def test_changed_gcore_page_updates_the_seed_and_check_specs_names_the_differenc
     assert records["streaming_api.yaml"] == json.loads((GCORE / "provenance.json").read_text())["streaming_api.yaml"]
     cancel = "POST /streaming/ai/tasks/{task_id}/cancel response 202 application/json"
     assert (
-        f"non-breaking (INFO): {cancel}: result: property removed [oasdiff:response-optional-property-removed]"
+        f"WARNING (WARN): {cancel}: result: property removed [oasdiff:response-optional-property-removed]"
         in captured.out
     )
     assert f"info.version {OLD_VERSION} -> {NEW_VERSION}" in captured.out
@@ -256,3 +257,33 @@ def test_make_target_passes_either_page(tmp_path: Path) -> None:
     cmd = ["make", "-n", "-C", str(ROOT), "update-specs", "GCORE_SPEC=/tmp/s.yaml", "GCORE_COMMIT=abc"]
     dry = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
     assert "--gcore-spec '/tmp/s.yaml'" in dry and "--gcore-commit 'abc'" in dry and "--gcore-spec-path" not in dry
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [(None, 0), ("ERR", 0), ("WARN", 1)])
+def test_fail_on_decides_whether_changes_to_review_fail(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fail_on: str | None,
+    code: int,
+) -> None:
+    """A report whose worst change is WARN (a response property renamed) fails only under --fail-on WARN."""
+    monkeypatch.setattr(update_specs, "_follow_up", lambda root, plans: True)  # the checks are another test's
+    page = _gcore_page(tmp_path)
+    assert (
+        main(["--root", str(project), "--gcore-page", str(page), *(["--fail-on", fail_on] if fail_on else [])]) == code
+    )
+    out = capsys.readouterr().out
+    assert "WARNING (WARN):" in out and "BREAKING (ERR)" not in out
+    assert ("changes to review above (--fail-on WARN)" in out) == (fail_on == "WARN")
+
+
+def test_make_target_passes_fail_on() -> None:
+    """`make update-specs` hands FAIL_ON to the script, ERR when not given."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    cmd = ["make", "-n", "-C", str(ROOT), "update-specs", "MODELARTS_RST=/tmp/a.rst"]
+    assert "--fail-on 'ERR'" in subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
+    dry = subprocess.run([*cmd, "FAIL_ON=WARN"], capture_output=True, text=True, timeout=30).stdout
+    assert "--fail-on 'WARN'" in dry

@@ -1,7 +1,7 @@
 """Clients from the environment; a configuration error names the variables to set, for the providers needed only.
 
-The library's ConfigurationError speaks to callers (`pass api_key= or set GCORE_API_KEY`); the command line has
-no such arguments, so its messages keep the variables only. Which providers a command needs: those of its
+The library's ConfigurationError speaks to callers too (`set GCORE_API_KEY (or pass api_key=)`); the command line
+has no such arguments, so its messages keep the variables only. Which providers a command needs: those of its
 refs or listing; for refs read from a file (not known before they are read), those with a variable set, or
 both when none is.
 """
@@ -29,14 +29,14 @@ VARIABLES = {
         "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     ),
 }
-# "pass api_key= or set X", "pass token= or access_key=/secret_key=, or set X": the library's advice to callers.
-_ARGUMENTS = re.compile(r"\bpass [\w=/ ]+?=,? or set ")
+# "set X (or pass api_key=)", "(or pass token= or access_key=/secret_key=)": the library's advice to callers.
+_ARGUMENTS = re.compile(r" \(or pass [^()]*\)")
 _Client = TypeVar("_Client")
 
 
 def cli_words(message: str) -> str:
     """A library configuration message in command-line words: set the variable (there is no `api_key=` here)."""
-    return _ARGUMENTS.sub("set ", message)
+    return _ARGUMENTS.sub("", message)
 
 
 def message(error: object) -> str:

@@ -75,6 +75,7 @@ class Report:
         self.cancelled = 0
         self.already_finished = 0
         self.failed = 0
+        self.waits_failed = 0  # cancels done whose wait for the final state failed (counted among cancelled)
         self.started = time.monotonic()
         self.progress = Progress()
         self.stdout_closed = False
@@ -91,16 +92,16 @@ class Report:
         )
 
     def item(self, item: BulkResult) -> None:
-        """Report one cancel_many result (with the task's final state, or the last seen after a WaitTimeout)."""
-        task = item.result.task if item.result is not None else getattr(item.error, "task", None)
-        state = None if task is None else task.state.name
+        """Report one cancel_many result: the cancel's own fields, and the wait's (final or last seen state)."""
         if item.result is not None:
-            result = item.result
-            self.emit(item.ref, result.outcome.value, result.status_code, None, result.message, state)
+            result, failed_wait = item.result, item.wait_error
+            task = result.task if failed_wait is None else getattr(failed_wait, "task", None)
+            state = None if task is None else task.state.name
+            self.emit(item.ref, result.outcome.value, result.status_code, None, result.message, state, failed_wait)
         else:
             error = item.error
             status = getattr(error, "status_code", None)
-            self.emit(item.ref, "error", status, type(error).__name__, message(error), state)
+            self.emit(item.ref, "error", status, type(error).__name__, message(error))
 
     def bad_line(self, ref: str, message: str) -> None:
         """Report an input line that is not a ref; it is never sent."""
@@ -119,6 +120,7 @@ class Report:
         error: str | None,
         message: str | None,
         state: str | None = None,
+        failed_wait: Exception | None = None,
     ) -> None:
         if outcome == "cancelled":
             self.cancelled += 1
@@ -132,16 +134,21 @@ class Report:
             record = {"ref": ref, "outcome": outcome, "status_code": status, "error": error, "message": message}
             if self.wait:
                 record["state"] = state
+            if failed_wait is not None:
+                record["wait_error"], record["wait_message"] = type(failed_wait).__name__, str(failed_wait)
             line = json.dumps(record)
         else:
             detail = message or ""
             if error is not None:
                 detail = f"{error}: {detail}"
+            if failed_wait is not None:
+                detail = f"{detail}; wait failed: {type(failed_wait).__name__}: {failed_wait}".lstrip("; ")
             code = "-" if status is None else str(status)
             final = f"{state or '-':<9}  " if self.wait else ""
             line = f"{_WORDS[outcome]:<16}  {code:>3}  {final}{printable(ref):<40}  {printable(detail)}".rstrip()
         if self.wait and state is not None:
             self.states[state] += 1
+        self.waits_failed += failed_wait is not None
         self._write(line)
         self.progress.advance(self)
 
@@ -169,6 +176,8 @@ class Report:
         """Counts and time; after an interruption or a closed stdout, also which refs were not sent."""
         elapsed = time.monotonic() - self.started
         text = f"{self.counts()} ({plural(self.done, 'ref')}) in {elapsed:.1f}s"
+        if self.waits_failed:
+            text += f"; {plural(self.waits_failed, 'wait')} failed"
         if self.states:
             text += "; task states: " + ", ".join(f"{count} {state}" for state, count in sorted(self.states.items()))
         if interrupted or self.stdout_closed:

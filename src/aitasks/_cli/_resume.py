@@ -17,9 +17,9 @@ from typing import TextIO
 
 from .._errors import InvalidTaskRef
 from .._refs import TaskRef
+from . import _source
 from ._exit import UsageError
 from ._report import plural
-from ._source import _lines
 
 __all__ = ["MAX_RECORD", "Recorded", "open_output", "read_records"]
 
@@ -126,7 +126,7 @@ class _Counts:
 def _read(stream: object, recorded: Recorded) -> _Counts:
     """The counts of one file; each ref whose record says it is done is added to `recorded`."""
     counts = _Counts()
-    for line in _lines(stream, MAX_RECORD):  # type: ignore[arg-type]
+    for line in _source._lines(stream, MAX_RECORD):  # type: ignore[arg-type]
         if not line.endswith(b"\n") and len(line) <= MAX_RECORD:
             counts.torn = True  # only the last line can lack its newline
             break

@@ -251,7 +251,7 @@ def _finish(report: Report, source: Source, stopped_by: signal.Signals | None, a
         return CLOSED
     if source.read_error is not None:
         return USAGE
-    if report.failed:
+    if report.failed or report.waits_failed:
         return FAILED
     if report.done == 0 and not source.skipped:
         report.note(f"warning: {source.name or 'the input'} held no refs")
