@@ -46,7 +46,9 @@ REQUIRES = (
 
 DESCRIPTION = """\
 Find, cancel and confirm AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
-gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore or modelarts:DATASET_ID.
+gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore, modelarts (every dataset of
+the project) or modelarts:DATASET_ID. A listing that cannot be read whole (an item naming no task,
+a page repeating earlier ones, the page cap) prints what it could, one error per problem, exit 1.
 Statuses are the providers' own: Gcore words (RECEIVED PENDING STARTED RETRY SUCCESS FAILURE
 REVOKED), ModelArts integers (-1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded,
 4 stopping, 5 stopped).
@@ -61,6 +63,11 @@ refs, lets the calls in flight finish and reports them; a second Ctrl-C abandons
 (reported as "Interrupted").
 
 --all first says how many tasks match, then asks on a terminal; without one it needs --yes.
+Each task listed is cancelled once per run. An item of the listing that names no task gets a
+failed record ("ref": the listing, "error": "IncompleteListing", "message": which item, why).
+
+--wait keeps the cancel's own fields whatever the wait does; a wait that fails adds
+"wait_error" (class name) and "wait_message", counts apart in the summary, and exits 1.
 
 --output FILE appends the JSON records to FILE instead of printing them, and first reads the
 records FILE already holds: a ref with a record is not sent again. Running the same command
@@ -85,7 +92,8 @@ CANCELLED UNKNOWN; status and progress are the provider's own values.
 
 JSON_FORMAT = (
     '{"ref", "outcome": "cancelled"|"already_finished"|"error", "status_code", "error", "message"}, '
-    'and "state" (the final state) with --wait'
+    'and "state" (the final state, or the last seen) with --wait, plus "wait_error" and "wait_message" when the '
+    "wait failed"
 )
 
 _Number = TypeVar("_Number", int, float)
@@ -201,8 +209,8 @@ def parser() -> argparse.ArgumentParser:
             "--all",
             dest="scope",
             metavar="LISTING",
-            help="cancel every task of LISTING (gcore or modelarts:DATASET_ID) that is not in a final state, or "
-            "that has one of the --status values",
+            help="cancel every task of LISTING (gcore, modelarts or modelarts:DATASET_ID) that is not in a final "
+            "state, or that has one of the --status values",
         ),
         _listings,
     )
@@ -252,8 +260,8 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_quiet(cancel, "only the records (stdout) and the errors (stderr): no progress, no counts, no summary")
     _add_http(cancel)
-    ls = _tasks_parser(commands, "ls", "list the tasks of gcore or modelarts:DATASET_ID, lazily, page by page")
-    _complete(ls.add_argument("scope", metavar="LISTING", help="gcore or modelarts:DATASET_ID"), _listings)
+    ls = _tasks_parser(commands, "ls", "list the tasks of gcore, modelarts or modelarts:DATASET_ID, page by page")
+    _complete(ls.add_argument("scope", metavar="LISTING", help="gcore, modelarts or modelarts:DATASET_ID"), _listings)
     _add_status(ls, "only the tasks with one of these statuses")
     ls.add_argument("--active", action="store_true", help="only the tasks not in a final state")
     status = _tasks_parser(commands, "status", "print the state of each task named")
@@ -305,7 +313,7 @@ def _add_quiet(parser: argparse.ArgumentParser, help: str) -> None:
 
 
 def _listings() -> list[str]:
-    return ["gcore", "modelarts:"]
+    return ["gcore", "modelarts", "modelarts:"]
 
 
 def _complete(action: argparse.Action, values: Callable[[], list[str]]) -> None:

@@ -50,7 +50,6 @@ def cancel(args: argparse.Namespace) -> int:
 
 def _cancel(args: argparse.Namespace, report: Report, skip: Skip | None) -> int:
     import asyncio
-    import logging
 
     from .._client import AsyncClient
     from ._config import from_env, needed
@@ -60,63 +59,77 @@ def _cancel(args: argparse.Namespace, report: Report, skip: Skip | None) -> int:
         chosen = _matching(args, skip, report)
         if isinstance(chosen, int):
             return chosen
-        refs = chosen
+        refs, problems = chosen
+        for problem in problems:  # items of the listing that name no task: each a failed record, never dropped
+            report.emit(args.scope, "error", None, "IncompleteListing", problem)
+        if not refs:
+            return _finish_listing(report)
     if args.dry_run:
         return _dry_run(args, refs, skip, report)
     source = open_source(args.source, refs, report.bad_line, skip)
-    # stamina logs each scheduled retry as a WARNING; with no logging configured Python would print the bare
-    # event name on stderr. A handler on its logger stops that, and records still reach any configured root.
-    quiet = logging.NullHandler()
-    logging.getLogger("stamina").addHandler(quiet)
     try:
         providers = needed([args.scope] if args.scope is not None else refs) if args.source is None else None
         client = from_env(AsyncClient, providers, "cancel", args.timeout, args.max_retries)
         wait = (args.wait_timeout or True) if args.wait else False
         return asyncio.run(_run(client, source, report, args, wait))
     finally:
-        logging.getLogger("stamina").removeHandler(quiet)
         source.close()
 
 
-def _matching(args: argparse.Namespace, skip: Skip | None, report: Report) -> list[str] | int:
-    """`--all`: the refs of the matching tasks that have no record yet, once the user agreed; or an exit code.
+def _finish_listing(report: Report) -> int:
+    """--all found nothing to cancel: the summary of the listing's failed items, if any."""
+    if report.failed:
+        report.info(report.summary(interrupted=False, unsent=lambda: ""))
+        return FAILED
+    return OK
+
+
+def _matching(args: argparse.Namespace, skip: Skip | None, report: Report) -> tuple[list[str], tuple[str, ...]] | int:
+    """`--all`: the refs of the matching tasks with no record yet, each once, and the items of the listing that
+    name no task (IncompleteListing's problems), once the user agreed; or an exit code.
 
     The whole listing is read first, so that the count shown is the set cancelled (one ref each in memory).
     With --dry-run the tasks are printed here and nothing is sent.
     """
-    from .._errors import AITasksError
+    from .._errors import AITasksError, IncompleteListing
     from ._tasks import TaskLines, closed, listing, open_client, provider_statuses
 
     statuses = provider_statuses(args.scope, args.statuses)
-    tasks: list[Task] = []
+    tasks: dict[str, Task] = {}  # by ref: a task listed twice is cancelled once
+    problems: tuple[str, ...] = ()
     with open_client(args, "cancel", [args.scope]) as client:
         try:
-            tasks.extend(listing(client, args.scope, statuses, active=statuses is None))
+            for task in listing(client, args.scope, statuses, active=statuses is None):
+                tasks.setdefault(str(task.ref), task)
+        except IncompleteListing as exc:
+            problems = exc.problems
         except AITasksError as exc:
             report.note(f"error: listing {args.scope} failed after {plural(len(tasks), 'task')}: {exc}")
             return FAILED
-    chosen = [task for task in tasks if skip is None or not skip(str(task.ref))]
+    chosen = [task for ref, task in tasks.items() if skip is None or not skip(ref)]
     which = "not in a final state" if statuses is None else "with status " + ",".join(map(str, statuses))
     found = f"found {plural(len(chosen), 'task')} of {args.scope} {which}"
     if len(chosen) < len(tasks):
         found += f" (and {len(tasks) - len(chosen)} already recorded by --resume)"
+    if problems:
+        found += f"; the listing is incomplete: {plural(len(problems), 'problem')}, each reported as a failed record"
     if args.dry_run:
         report.info(f"{found}; dry run: none is cancelled")
+        for problem in problems:
+            report.note(f"error: listing {args.scope}: {problem}")
         out = TaskLines(json_lines=args.json)
         for number, task in enumerate(chosen):
             out.task(task)
             if out.closed:
                 return closed(f"after {plural(number, 'task')} of {len(chosen)} (dry run: none is cancelled)")
-        return OK
+        return FAILED if problems else OK
     if chosen and not args.yes and not _stdin_is_terminal():
         raise UsageError(f"{found}; cancelling them needs --yes when stdin is not a terminal")
-    report.info(found)
-    if not chosen:
-        return OK
-    if not args.yes and not _confirm(f"aitasks: cancel {plural(len(chosen), 'task')}? [y/N] "):
+    (report.note if problems else report.info)(found)
+    if chosen and not args.yes and not _confirm(f"aitasks: cancel {plural(len(chosen), 'task')}? [y/N] "):
         report.note("nothing was cancelled")
         return FAILED
-    return [str(task.ref) for task in chosen]
+    return [str(task.ref) for task in chosen], problems
 
 
 def _stdin_is_terminal() -> bool:

@@ -134,8 +134,8 @@ def listing(client: Client, scope: str, statuses: list[str] | list[int] | None, 
 
 
 def list_command(args: argparse.Namespace) -> int:
-    """`aitasks ls`: every task of the listing, printed as each page arrives."""
-    from .._errors import AITasksError
+    """`aitasks ls`: every task of the listing, printed as each page arrives; one error line per unusable item."""
+    from .._errors import AITasksError, IncompleteListing
 
     statuses = provider_statuses(args.scope, args.statuses)
     out = TaskLines(json_lines=args.json or not _stdout_is_terminal())
@@ -147,6 +147,11 @@ def list_command(args: argparse.Namespace) -> int:
                 if out.closed:
                     break
                 count += 1
+        except IncompleteListing as exc:
+            for problem in exc.problems:
+                _note(f"error: listing {args.scope}: {problem}")
+            _note(f"error: listing {args.scope} is incomplete: {plural(count, 'task')} printed")
+            return FAILED
         except AITasksError as exc:
             _note(f"error: listing {args.scope} failed after {plural(count, 'task')}: {exc}")
             return FAILED
