@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
@@ -14,21 +15,32 @@ __all__ = ["REQUIRES", "parse_args", "parser"]
 DEFAULT_CONCURRENCY = 16
 MAX_CONCURRENCY = 100  # httpx's default pool size: more calls would only wait for a connection inside the client
 
-EPILOG = """\
-environment:
-  GCORE_API_KEY                   Gcore API key (sent as "Authorization: apikey <key>")
-  GCORE_BASE_URL                  Gcore API base URL (default https://api.gcore.com)
-  MODELARTS_ENDPOINT              ModelArts endpoint, e.g. https://modelarts.eu-de.otc.t-systems.com
-  MODELARTS_PROJECT_ID            ModelArts project id
-  HUAWEICLOUD_SDK_PROJECT_ID      ModelArts project id, used when MODELARTS_PROJECT_ID is not set
-  MODELARTS_TOKEN                 IAM token sent as X-Auth-Token (preferred over AK/SK when both are set)
-  HUAWEICLOUD_SDK_AK              access key for AK/SK request signing
-  HUAWEICLOUD_SDK_SK              secret key for AK/SK request signing
-  HUAWEICLOUD_SDK_SECURITY_TOKEN  security token of temporary AK/SK credentials
-  A provider whose variables are missing is skipped; its refs then fail with ConfigurationError.
 
-exit codes:
-""" + "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
+def _epilog() -> str:
+    """Every variable of every registered provider, then the exit codes."""
+    from .. import providers
+
+    variables = {name: text for p in providers.names() for name, text in providers.get(p).variables.items()}
+    width = max(map(len, variables)) + 2
+    lines = "".join(f"  {name:<{width}}{text}\n" for name, text in variables.items())
+    codes = "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
+    skipped = "  A provider whose variables are missing is skipped; its refs then fail with ConfigurationError.\n"
+    return f"environment:\n{lines}{skipped}\nexit codes:\n{codes}"
+
+
+def _grammar() -> tuple[str, str, str]:
+    """(refs, listings, statuses) in words, from the provider registry."""
+    from .. import providers
+
+    refs, listings, statuses = [], [], []
+    for name in providers.names():
+        p = providers.get(name)
+        scope = p.scope.upper().replace(" ", "_") if p.scope else None
+        refs.append(f"{name}:{scope}/TASK_ID" if scope else f"{name}:TASK_ID")
+        listings += [name, f"{name}:{scope}"] if scope else [name]
+        statuses.append(f"{name}: {' '.join(map(str, p.states))}")
+    return " or ".join(refs), ", ".join(listings), "; ".join(statuses)
+
 
 COMPLETION = """
 shell completion (bash; zsh with bashcompinit), with argcomplete, installed by the cli extra:
@@ -44,15 +56,19 @@ REQUIRES = (
     ("wait_timeout", "--wait-timeout", "wait", "--wait"),
 )
 
-DESCRIPTION = """\
-Find, cancel and confirm AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
-gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore, modelarts (every dataset of
-the project) or modelarts:DATASET_ID. A listing that cannot be read whole (an item naming no task,
-a page repeating earlier ones, the page cap) prints what it could, one error per problem, exit 1.
-Statuses are the providers' own: Gcore words (RECEIVED PENDING STARTED RETRY SUCCESS FAILURE
-REVOKED), ModelArts integers (-1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded,
-4 stopping, 5 stopped).
-"""
+
+def _description() -> str:
+    refs, listings, statuses = _grammar()
+    return textwrap.fill(
+        f"Find, cancel and confirm AI tasks on every registered cloud. A ref is provider:native-ref: {refs}; "
+        f"a listing is {listings} (a provider alone: all it has, e.g. every dataset of a ModelArts project). "
+        "A listing that cannot be read whole (an item naming no task, a page repeating earlier ones, the page cap) "
+        "prints what it could, one error per problem, exit 1. Statuses are the providers' own: "
+        f"{statuses} (ModelArts: -1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded, 4 stopping, "
+        "5 stopped).",
+        100,
+    )
+
 
 CANCEL_DESCRIPTION = """\
 Cancel AI tasks: the REFs given, those read from a file (--from), or every task of a listing
@@ -101,13 +117,29 @@ _Number = TypeVar("_Number", int, float)
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The arguments; SystemExit for --help, --version and argparse errors, UsageError for the rest."""
-    args = parser().parse_args(argv)
+    if list(argv) == ["--version"]:  # answered before the parser, whose help reads every provider's module
+        from .._version import __version__
+
+        print(f"aitasks {__version__}")
+        raise SystemExit(0)
+    args = parser().parse_args(_joined(argv))
     if args.command is None:
         raise UsageError("a command is required: cancel, ls, status or fake-cloud (see 'aitasks --help')")
     _check_requires(args)
     if args.command == "cancel":
         _check_cancel(args)
     return args
+
+
+def _joined(argv: Sequence[str]) -> list[str]:
+    """`--status -1,4` as `--status=-1,4`: argparse takes a word starting with "-" and a digit for an option."""
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] == "--status" and re.match(r"-\.?\d", arg):
+            joined[-1] = f"--status={arg}"
+        else:
+            joined.append(arg)
+    return joined
 
 
 def _given(args: argparse.Namespace, dest: str) -> bool:
@@ -142,12 +174,6 @@ def _statuses(text: str) -> list[str]:
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr (no usage dump), exit 2."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # `--status -1,1` is a value, not an option: any word starting "-digit" is one (Python 3.13's own rule;
-        # before, only a bare number was).
-        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -184,8 +210,8 @@ def parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="aitasks",
-        description=DESCRIPTION,
-        epilog=EPILOG + COMPLETION,
+        description=_description(),
+        epilog=_epilog() + COMPLETION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aitasks {__version__}")
@@ -194,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
         "cancel",
         help="cancel tasks given as arguments, read from a file, or every task of a listing that matches",
         description=CANCEL_DESCRIPTION,
-        epilog=EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cancel.add_argument("refs", nargs="*", metavar="REF", help="gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID")
@@ -280,7 +306,7 @@ def _tasks_parser(commands: Any, name: str, help: str) -> argparse.ArgumentParse
         name,
         help=help,
         description=f"{help[0].upper()}{help[1:]}.\n\n{TASKS_DESCRIPTION}",
-        epilog=EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="JSON lines even when stdout is a terminal")
@@ -301,11 +327,10 @@ def _add_status(parser: argparse.ArgumentParser, help: str) -> None:
 
 
 def _statuses_known() -> list[str]:
-    """Both providers' documented statuses (imported only when completing: parsing stays light)."""
-    from ..providers.gcore import STATES
-    from ..providers.modelarts import STATES as MA_STATES
+    """Every registered provider's documented statuses."""
+    from .. import providers
 
-    return [*map(str, STATES), *map(str, MA_STATES)]
+    return [str(status) for name in providers.names() for status in providers.get(name).states]
 
 
 def _add_quiet(parser: argparse.ArgumentParser, help: str) -> None:
@@ -313,7 +338,9 @@ def _add_quiet(parser: argparse.ArgumentParser, help: str) -> None:
 
 
 def _listings() -> list[str]:
-    return ["gcore", "modelarts", "modelarts:"]
+    from .. import providers
+
+    return [f"{n}{suffix}" for n in providers.names() for suffix in ("", ":")[: 1 + bool(providers.get(n).scope)]]
 
 
 def _complete(action: argparse.Action, values: Callable[[], list[str]]) -> None:

@@ -15,20 +15,8 @@ from typing import TypeVar
 
 from ._exit import UsageError
 
-__all__ = ["VARIABLES", "cli_words", "from_env", "message", "needed"]
+__all__ = ["cli_words", "from_env", "message", "needed"]
 
-VARIABLES = {
-    "gcore": ("GCORE_API_KEY", "GCORE_BASE_URL"),
-    "modelarts": (
-        "MODELARTS_ENDPOINT",
-        "MODELARTS_PROJECT_ID",
-        "HUAWEICLOUD_SDK_PROJECT_ID",
-        "MODELARTS_TOKEN",
-        "HUAWEICLOUD_SDK_AK",
-        "HUAWEICLOUD_SDK_SK",
-        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-    ),
-}
 # "set X (or pass api_key=)", "(or pass token= or access_key=/secret_key=)": the library's advice to callers.
 _ARGUMENTS = re.compile(r" \(or pass [^()]*\)")
 _Client = TypeVar("_Client")
@@ -48,8 +36,10 @@ def message(error: object) -> str:
 
 def needed(names: Iterable[str]) -> list[str]:
     """The providers of these refs or listings, in order, each once (a name with no known provider adds none)."""
-    providers = (name.partition(":")[0] for name in names)
-    return [provider for provider in dict.fromkeys(providers) if provider in VARIABLES]
+    from .. import providers
+
+    named = (name.partition(":")[0] for name in names)
+    return [provider for provider in dict.fromkeys(named) if provider in providers.names()]
 
 
 def from_env(
@@ -71,17 +61,16 @@ def from_env(
 
 def _reasons(providers: list[str] | None) -> str:
     """Why each provider named cannot be configured, in its own words (its constructor checks before any I/O)."""
+    from .. import providers as registry
     from .._errors import ConfigurationError
-    from ..providers.gcore import Gcore
-    from ..providers.modelarts import ModelArts
 
     if providers is None:
-        providers = [name for name, names in VARIABLES.items() if any(os.environ.get(n) for n in names)]
-        providers = providers or list(VARIABLES)
+        providers = [n for n in registry.names() if any(os.environ.get(v) for v in registry.get(n).variables)]
+        providers = providers or list(registry.names())
     reasons = []
     for provider in providers:
         try:
-            with (Gcore if provider == "gcore" else ModelArts)():
+            with registry.clients(provider)[0]():
                 pass
         except ConfigurationError as exc:
             reasons.append(cli_words(str(exc)))

@@ -83,34 +83,17 @@ class TaskLines:
             self.closed = True
 
 
-def provider_statuses(scope: str, values: list[str] | None) -> list[str] | list[int] | None:
-    """The --status values as the listing's provider takes them: Gcore words, ModelArts integers, each documented."""
-    if values is None:
-        return None
-    provider = scope.partition(":")[0]
-    if provider == "gcore":
-        from ..providers.gcore import STATES
+def provider_statuses(scope: str, values: list[str] | None) -> list[str | int] | None:
+    """The --status values as the listing's provider takes them (its `status` check), each one it documents."""
+    from .. import providers
 
-        for value in values:
-            if value.upper() not in STATES:
-                raise UsageError(f"--status {value!r} is not a Gcore status; use {','.join(map(str, STATES))}")
-        return [value.upper() for value in values]
-    if provider == "modelarts":
-        from ..providers.modelarts import STATES as MA_STATES
-
-        numbers: list[int] = []
-        for value in values:
-            try:
-                number = int(value)
-            except ValueError:
-                number = None
-            if number not in MA_STATES:
-                known = ",".join(map(str, MA_STATES))
-                raise UsageError(f"--status {value!r} is not a ModelArts status; use integers among {known}")
-            assert number is not None
-            numbers.append(number)
-        return numbers
-    return None  # not a listing: the client says so
+    name = scope.partition(":")[0]
+    if values is None or name not in providers.names():
+        return None  # not a listing: the client says so
+    try:
+        return [providers.get(name).status(value) for value in values]
+    except ValueError as exc:
+        raise UsageError(f"--status {exc}") from None
 
 
 def open_client(args: argparse.Namespace, command: str, names: list[str]) -> Client:
@@ -121,7 +104,7 @@ def open_client(args: argparse.Namespace, command: str, names: list[str]) -> Cli
     return from_env(Client, needed(names), command, args.timeout, args.max_retries)
 
 
-def listing(client: Client, scope: str, statuses: list[str] | list[int] | None, active: bool) -> Iterator[Task]:
+def listing(client: Client, scope: str, statuses: list[str | int] | None, active: bool) -> Iterator[Task]:
     """The tasks of `scope`, lazily; a scope that is not a listing, or an unconfigured provider, is a usage error."""
     from .._errors import ConfigurationError, InvalidTaskRef
 
