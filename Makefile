@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv generate check-specs check-generated lint typecheck pytest test demo bench update-specs
+.PHONY: venv generate check-specs check-generated lint typecheck pytest docs test demo bench update-specs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ check-generated: venv
 
 # make update-specs GCORE_SPEC=path [GCORE_COMMIT=sha GCORE_SPEC_PATH=path-in-repo] GCORE_PAGE=path
 # MODELARTS_RST=path [MODELARTS_COMMIT=sha] (any of them): take in newly downloaded vendor files, print the
-# breaking-change report, regenerate and run check-specs (see README, "Updating a spec"). MODELARTS_RST may be a
+# breaking-change report, regenerate and run check-specs (see docs/specs.md, "Updating a spec"). MODELARTS_RST may be a
 # folder of pages; MODELARTS_COMMIT records the vendor commit they were downloaded at.
 update-specs: venv
 	$(BIN)/python scripts/update_specs.py $(if $(GCORE_SPEC),--gcore-spec '$(GCORE_SPEC)') \
@@ -44,7 +44,13 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest -n auto
 
-test: check-specs check-generated lint typecheck pytest
+# The site (docs/, mkdocs.yml) into site/, git-ignored; --strict: a broken link or reference fails the build.
+# The pages' examples are run by tests/test_docs_examples.py, in `make pytest`. (No --quiet: it hides the
+# warnings from --strict, and a broken link then passes.)
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+test: check-specs check-generated lint typecheck pytest docs
 
 demo: venv
 	$(BIN)/python scripts/demo.py

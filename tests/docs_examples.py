@@ -19,6 +19,7 @@ Rules (docs/contributing.md says them for writers):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -144,10 +145,8 @@ def run_shell(script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
         except subprocess.TimeoutExpired:
             code = -1
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             proc.wait()
         out.seek(0)
         return code, out.read().decode("utf-8", "replace")
@@ -200,7 +199,10 @@ class Page:
     def _setup(self, block: Block) -> None:
         code = block.directive.removeprefix("setup")
         self.namespace.update(fake=self.fake, workdir=self.workdir, ROOT=ROOT)
-        exec(compile(code, f"{block.where} (setup)", "exec"), self.namespace)
+        try:
+            exec(compile(code, f"{block.where} (setup)", "exec"), self.namespace)
+        except Exception as exc:
+            raise ExampleFailed(f"{block.where}: its setup raised {type(exc).__name__}: {exc}") from exc
         self.workdir = Path(self.namespace["workdir"])
 
     def _python(self, block: Block, *, as_test: bool) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
-
 from docs_examples import ROOT, ExampleFailed, blocks, pages, run_page
 
 
@@ -95,3 +95,33 @@ def test_failing_pytest_module_fails_the_page(tmp_path: Path) -> None:
         "<!-- pytest -->\n```python\ndef test_x(fake_cloud):\n    assert fake_cloud.requests == [1]\n```\n",
         r"failed under pytest",
     )
+
+
+def test_reference_documents_every_public_name() -> None:
+    """`::: aitasks` renders what griffe finds: every name of `aitasks.__all__` resolves there, the lazy ones too.
+
+    Classes and functions carry a docstring, so no reference entry is an empty heading.
+    """
+    import griffe
+
+    import aitasks
+    import aitasks.testing
+
+    assert "\n::: aitasks\n" in (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert "\n::: aitasks.testing\n" in (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    loaded = griffe.load("aitasks", search_paths=[ROOT / "src", ROOT / "generated"], resolve_aliases=True)
+    for module, names in ((loaded, aitasks.__all__), (loaded["testing"], aitasks.testing.__all__)):
+        for name in names:
+            obj = module[name]
+            assert obj.is_public, name
+            if obj.kind in (griffe.Kind.CLASS, griffe.Kind.FUNCTION):
+                assert obj.docstring is not None and obj.docstring.value.strip(), f"{name} has no docstring"
+
+
+def test_readme_links_reach_files() -> None:
+    """README.md is read on GitHub, outside MkDocs' link check: its relative links name files that exist."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\((?!https?://)([^)#]+)(?:#[^)]*)?\)", text)
+    assert targets, "README.md links to no page"
+    missing = [target for target in targets if not (ROOT / target).is_file()]
+    assert missing == [], missing
