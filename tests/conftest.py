@@ -51,7 +51,7 @@ DEV_TOOL_TESTS = frozenset(
         "test_fake_gcore_sdk.py",
         "test_gcore_slice.py",
         "test_open_enums.py",
-        "test_readme.py",
+        "test_docs_examples.py",
         "test_rst_tables.py",
         "test_signing.py",
         "test_spec_diff.py",
