@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from aitasks._retry import no_backoff
 from aitasks.testing import FakeCloud
 
 from scripted_server import Recorded, Reply, ScriptedServer, json_reply
+
+
+def pytest_report_header() -> str:
+    return f"httpx {httpx.__version__}"
+
+
 
 pytest_plugins = ["spec_check"]  # the `root` fixture of the check-specs tests
 
@@ -72,6 +79,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backoff: run with real retry waits (the default test mode skips them)")
+    # `make pytest-httpx-other` puts another httpx first on the path: make sure it is the one imported.
+    expected = os.environ.get("AITASKS_EXPECT_HTTPX")
+    if expected and httpx.__version__ != expected:
+        raise pytest.UsageError(f"expected httpx {expected}, imported {httpx.__version__} from {httpx.__file__}")
 
 
 @pytest.fixture(autouse=True)
@@ -190,7 +201,8 @@ class Target:
             client = self._client(base_url, **kwargs)
         # The parametrization is real: the owned client picked that transport.
         if self.is_async and "http_client" not in kwargs and self.transport != "given":
-            picked = "aiohttp" if type(client._core.http).__name__ == "AiohttpClient" else "httpx"
+            # test-only peek at httpx's private transport: which pool the owned client was built on
+            picked = "aiohttp" if type(client._core.http._transport).__name__ == "_Mapped" else "httpx"
             assert picked == self.transport, (picked, self.transport)
         return client
 
@@ -213,7 +225,7 @@ class Target:
         if not self.is_async:
             with httpx.Client() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
-                assert (client._core.transport is None) is callers  # which way the request goes
+                assert client._core.owns_http is not callers  # which way the request goes
                 with client:
                     result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
                     return result
@@ -221,7 +233,7 @@ class Target:
         async def run() -> aitasks.CancelResult:
             async with httpx.AsyncClient() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
-                assert (client._core.transport is None) is callers
+                assert client._core.owns_http is not callers
                 async with client:
                     value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
                     return value

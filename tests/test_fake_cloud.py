@@ -13,7 +13,6 @@ from urllib.parse import quote
 import anyio
 import httpx
 import pytest
-import stamina
 
 from aitasks._auth import AKSKAuth
 from aitasks.testing import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_STOPPING, FakeCloud
@@ -323,7 +322,7 @@ def test_modelarts_ids_are_decoded_and_signed_correctly(
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/streaming/ai/tasks/t/start", "/v2/p/datasets/d/tasks/t/start", "/v2/p/datasets", "/streaming/ai"]
+    "path", ["/", "/streaming/ai/tasks/t/start", "/v2/p/datasets/d/tasks/t/start", "/v2/p/datasets/d", "/streaming/ai"]
 )
 def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client, path: str) -> None:
     """Other paths answer 404 with a JSON body and a request id."""
@@ -343,6 +342,7 @@ def test_unknown_paths_answer_404_json(fake_cloud: FakeCloud, http: httpx.Client
         ("/streaming/ai/tasks", "GET"),
         ("/v2/p/datasets/d/tasks/t", "GET"),
         ("/v2/p/datasets/d/tasks", "GET"),
+        ("/v2/p/datasets", "GET"),
     ],
 )
 def test_other_methods_answer_405_with_allow(http: httpx.Client, method: str, path: str, allowed: str) -> None:
@@ -524,6 +524,83 @@ def test_faults_can_be_listed_and_cleared(fake_cloud: FakeCloud, http: httpx.Cli
     assert http.delete("/_fake/faults").json() == {"cleared": 3}
     assert http.get("/_fake/faults").json() == {"faults": []}
     assert fake_cloud.pending_faults == 0
+
+
+def test_tasks_are_deleted_over_http_each_id_one_segment(fake_cloud: FakeCloud, http: httpx.Client) -> None:
+    """DELETE /_fake/tasks/{provider}[/{dataset_id}]/{task_id} answers the task as it was; then it is gone (404)."""
+    fake_cloud.add_gcore_task("g/1")
+    fake_cloud.add_gcore_task("g")
+    fake_cloud.add_modelarts_task("d/x", "m 1")
+    http.post(gcore_path("g/1"), headers=apikey(fake_cloud))
+    deleted = http.delete(f"/_fake/tasks/gcore/{quote('g/1', safe='')}")
+    assert (deleted.status_code, deleted.json()["task_id"], deleted.json()["cancels"]) == (200, "g/1", 1)
+    assert http.delete(f"/_fake/tasks/gcore/{quote('g/1', safe='')}").status_code == 404
+    assert http.post(gcore_path("g/1"), headers=apikey(fake_cloud)).status_code == 404
+    assert fake_cloud.task_status("gcore", "g") == "STARTED"  # only the named task went
+    path = f"/_fake/tasks/modelarts/{quote('d/x', safe='')}/{quote('m 1', safe='')}"
+    assert http.delete(path).json()["dataset_id"] == "d/x"
+    gone = http.post(modelarts_path(fake_cloud.project_id, "d/x", "m 1"), headers=token(fake_cloud))
+    assert gone.json()["error_code"] == "ModelArts.4353"  # the task is gone, its dataset stays
+    for bad, fragment in [
+        ("/_fake/tasks/modelarts/m1", "needs a dataset_id"),
+        ("/_fake/tasks/gcore/d/g", "no dataset id"),
+        ("/_fake/tasks/aws/t", "unknown provider"),
+    ]:
+        answer = http.delete(bad)
+        assert (answer.status_code, fragment in answer.json()["error"]) == (400, True), bad
+    fake_cloud.add_gcore_task("g/1")
+    assert fake_cloud.cancel_count("gcore", "g/1") == 0  # a re-seeded task starts afresh
+    assert [t["task_id"] for t in http.get("/_fake/tasks").json()["tasks"]] == ["g", "g/1"]
+
+
+def test_delete_task_in_python(fake_cloud: FakeCloud, http: httpx.Client) -> None:
+    """FakeCloud.delete_task forgets one task; a missing one is a KeyError."""
+    fake_cloud.add_modelarts_task("d", "m1")
+    fake_cloud.add_modelarts_task("d", "m2")
+    fake_cloud.delete_task("modelarts", "m1", "d")
+    with pytest.raises(KeyError):
+        fake_cloud.task_status("modelarts", "m1", "d")
+    with pytest.raises(KeyError):
+        fake_cloud.delete_task("modelarts", "m1", "d")
+    assert http.post(modelarts_path(fake_cloud.project_id, "d", "m1"), headers=token(fake_cloud)).status_code == 404
+    assert http.post(modelarts_path(fake_cloud.project_id, "d", "m2"), headers=token(fake_cloud)).status_code == 204
+
+
+def _dirty(fake: FakeCloud, http: httpx.Client) -> None:
+    """Tasks, a dataset, a cancel, a queued fault, a disabled Gcore account and a logged request."""
+    fake.add_gcore_task("g")
+    fake.add_modelarts_task("d", "m")
+    fake.add_modelarts_dataset("empty")
+    http.post(gcore_path("g"), headers=apikey(fake))
+    fake.fail_next(500, times=2, provider="modelarts")
+    fake.set_gcore_feature_disabled()
+
+
+def test_reset_over_http_forgets_everything(fake_cloud: FakeCloud, http: httpx.Client) -> None:
+    """POST /_fake/reset counts what it forgot; afterwards the fake is as new, its log holding the reset alone."""
+    _dirty(fake_cloud, http)
+    answer = http.post("/_fake/reset")
+    assert (answer.status_code, answer.json()) == (200, {"tasks": 2, "datasets": 2, "faults": 2, "requests": 1})
+    assert http.get("/_fake/tasks").json() == {"tasks": []}
+    assert http.get("/_fake/faults").json() == {"faults": []}
+    assert [r.raw_path for r in fake_cloud.requests] == ["/_fake/reset", "/_fake/tasks", "/_fake/faults"]
+    listed = http.get("/streaming/ai/tasks", headers=apikey(fake_cloud))  # the account is enabled again
+    assert (listed.status_code, listed.json()["count"]) == (200, 0)
+    gone = http.get(f"/v2/{fake_cloud.project_id}/datasets/d/tasks", headers=token(fake_cloud))
+    assert (gone.status_code, gone.json()["error_code"]) == (404, "ModelArts.4352")
+    fake_cloud.add_gcore_task("g")
+    assert fake_cloud.cancel_count("gcore", "g") == 0
+    assert http.get("/_fake/reset").headers["allow"] == "POST"
+
+
+def test_reset_in_python(fake_cloud: FakeCloud, http: httpx.Client) -> None:
+    """FakeCloud.reset leaves no task, fault, flag or logged request behind."""
+    _dirty(fake_cloud, http)
+    fake_cloud.reset()
+    assert (fake_cloud.requests, fake_cloud.pending_faults) == ([], 0)
+    with pytest.raises(KeyError):
+        fake_cloud.task_status("gcore", "g")
+    assert http.get("/streaming/ai/tasks", headers=apikey(fake_cloud)).json()["count"] == 0
 
 
 def test_python_seeding_rejects_unknown_statuses_and_bad_ids(fake_cloud: FakeCloud) -> None:
@@ -708,7 +785,9 @@ async def test_usable_from_async_tests(fake_cloud: FakeCloud) -> None:
 
 def test_fixture_turns_backoff_off(fake_cloud: FakeCloud) -> None:
     """While the fake_cloud fixture is active, the library's retries do not wait."""
-    assert stamina.is_testing()
+    from aitasks import _retry
+
+    assert _retry.backoff(3, httpx.Headers({"Retry-After": "30"})) == 0.0
 
 
 def test_fake_cloud_env_fixture_sets_the_environment(fake_cloud_env: FakeCloud) -> None:

@@ -8,8 +8,9 @@ Named exclusions, where the fake must differ from the specs because the vendor s
   missing or wrong API key; a client must handle it, so the fake sends it.
 - GCORE_RECEIVED_AFTER_PIN: the pinned spec's task status enum lacks RECEIVED, which the vendor added in June
   2026; a RECEIVED body is rejected by the pinned spec and validated against the June 2026 one instead.
-- MODELARTS_400_PARAMETER_ERROR: the list page documents no 400; a limit outside 1..100 or an offset that is no
-  integer >= 0 answers 400 ModelArts.0104 "Parameter error.", the vendor's error code for it.
+- MODELARTS_400_PARAMETER_ERROR: the list pages document no 400; a limit outside 1..100, an offset that is no
+  integer >= 0, or (dataset list) a value outside its parameter's type or the page's options answers 400
+  ModelArts.0104 "Parameter error.", the vendor's error code for it.
 - UNDOCUMENTED_FAULTS: 429 and 5xx faults are in neither spec; they exist to rehearse retries.
 - MALFORMED_BY_DESIGN: malformed-body faults are invalid on purpose.
 - NO_SUCH_OPERATION: 404/405 on paths or methods the specs do not describe.
@@ -42,7 +43,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from aitasks import _signing
 from aitasks._auth import AKSKAuth
 from aitasks.testing import FakeCloud, RecordedRequest, no_backoff
-from aitasks.testing._routes import parse_target
+from aitasks.testing._provider import parse_target
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -176,6 +177,11 @@ def _ma_list(fake: FakeCloud, http: httpx.Client, dataset_id: str = "d", **param
     return http.get(_ma_path(fake, dataset_id, None, None), params=params, headers={"X-Auth-Token": fake.token})
 
 
+def _ma_datasets(fake: FakeCloud, http: httpx.Client, project_id: str | None = None, **params: Any) -> httpx.Response:
+    headers = params.pop("headers", {"X-Auth-Token": fake.token})
+    return http.get(f"/v2/{project_id or fake.project_id}/datasets", params=params, headers=headers)
+
+
 Scenario = Callable[[FakeCloud, httpx.Client], httpx.Response]
 Call = Callable[[FakeCloud, httpx.Client], httpx.Response]
 
@@ -232,6 +238,19 @@ def _ma_many(call: Call) -> Scenario:
     return run
 
 
+def _ma_many_datasets(call: Call) -> Scenario:
+    """Five datasets, two with no task, then the call."""
+
+    def run(fake: FakeCloud, http: httpx.Client) -> httpx.Response:
+        for n in range(3):
+            fake.add_modelarts_task(f"ds-{n}", "t", n - 1)
+        fake.add_modelarts_dataset("empty", dataset_name="DS empty")
+        fake.add_modelarts_dataset("x")
+        return call(fake, http)
+
+    return run
+
+
 def _ma_list_type(task_type: str) -> Call:
     return lambda fake, http: _ma_list(fake, http, type=task_type)
 
@@ -253,6 +272,8 @@ def _ma_aksk(secret: str | None = None, minutes: int = 0, call: str = "stop") ->
             return _ma_get(fake, http, headers={}, auth=auth)
         if call == "list":
             return http.get(_ma_path(fake, "d", None, None), params={"limit": 5}, auth=auth)
+        if call == "datasets":
+            return http.get(f"/v2/{fake.project_id}/datasets", params={"check_running_task": "true"}, auth=auth)
         return _modelarts(fake, http, headers={}, auth=auth)
 
     return run
@@ -337,6 +358,21 @@ MODELARTS_VALID: dict[str, Scenario] = {
     "modelarts-fault-404": _with_fault(lambda f: f.fail_next(404, retry_after=2), lambda f, h: _modelarts(f, h)),
     "modelarts-fault-list-403": _with_fault(lambda f: f.fail_next(403, operation="list"), _ma_many(_ma_list)),
     "modelarts-delay-then-204": _with_fault(lambda f: f.delay_next(0.05), _ma_seeded(1)),
+    "modelarts-datasets-200-none": lambda fake, http: _ma_datasets(fake, http),
+    "modelarts-datasets-200-running": _ma_many(lambda f, h: _ma_datasets(f, h, check_running_task="true")),
+    "modelarts-datasets-200-pages": _ma_many_datasets(lambda f, h: _ma_datasets(f, h, limit=2, offset=1)),
+    "modelarts-datasets-200-sorted": _ma_many_datasets(
+        lambda f, h: _ma_datasets(f, h, sort_by="dataset_name", order="asc", search_content="DS", dataset_type=0)
+    ),
+    "modelarts-datasets-200-flags": _ma_many_datasets(
+        lambda f, h: _ma_datasets(f, h, file_preview="true", with_labels="false", running_task_type=7, version_format=2)
+    ),
+    "modelarts-datasets-200-aksk": _ma_aksk(call="datasets"),
+    "modelarts-datasets-401": lambda fake, http: _ma_datasets(fake, http, headers={"X-Auth-Token": "wrong"}),
+    "modelarts-datasets-403": lambda fake, http: _ma_datasets(fake, http, project_id="f" * 32),
+    "modelarts-fault-datasets-404": _with_fault(
+        lambda f: f.fail_next(404, operation="datasets"), lambda f, h: _ma_datasets(f, h)
+    ),
 }
 VALID = {**GCORE_VALID, **MODELARTS_VALID}
 # Scenarios whose request is outside the spec on purpose (the fake's answer to it is still checked).
@@ -364,6 +400,7 @@ def test_the_scenarios_reach_every_status_of_every_operation() -> None:
         | {("modelarts", "cancel", code) for code in (204, 401, 403, 404)}
         | {("modelarts", "get", code) for code in (200, 401, 403, 404)}
         | {("modelarts", "list", code) for code in (200, 404)}
+        | {("modelarts", "datasets", code) for code in (200, 401, 403)}
     )
     assert expected <= seen, sorted(expected - seen)
 
@@ -392,6 +429,12 @@ EXCLUDED: dict[str, tuple[str, Scenario]] = {
         _ma_many(lambda f, h: _ma_list(f, h, limit=101)),
     ),
     "modelarts-list-400-offset": ("MODELARTS_400_PARAMETER_ERROR", _ma_many(lambda f, h: _ma_list(f, h, offset=-1))),
+    "modelarts-datasets-400-limit": ("MODELARTS_400_PARAMETER_ERROR", lambda f, h: _ma_datasets(f, h, limit=101)),
+    "modelarts-datasets-400-sort-by": ("MODELARTS_400_PARAMETER_ERROR", lambda f, h: _ma_datasets(f, h, sort_by="x")),
+    "modelarts-datasets-400-boolean": (
+        "MODELARTS_400_PARAMETER_ERROR",
+        lambda f, h: _ma_datasets(f, h, check_running_task="yes"),
+    ),
     "gcore-fault-503": ("UNDOCUMENTED_FAULTS", _with_fault(lambda f: f.fail_next(503), lambda f, h: _gcore(f, h))),
     "gcore-fault-get-500": (
         "UNDOCUMENTED_FAULTS",
@@ -598,8 +641,19 @@ def _modelarts_case(case: Case, fake: FakeCloud) -> None:
         parameters["project_id"] = fake.project_id
 
 
+_DATASET_OPTIONS = {
+    "sort_by": {"create_time", "dataset_name"},
+    "order": {"asc", "desc"},
+    "dataset_type": {"0", "1", "3", "100", "101", "102", "200", "201", "202", "400", "600", "900"},
+    "running_task_type": set("01234567"),
+    "version_format": {"0", "1", "2"},
+}
+
+
 def _parameter_error(case: Case, response: StResponse) -> list[Any]:
-    """MODELARTS_400_PARAMETER_ERROR: the checks a 400 for a limit/offset the page does not allow is excused from."""
+    """MODELARTS_400_PARAMETER_ERROR: the checks a 400 for a query value outside its type or the page's options
+    (limit, offset; on the dataset list sort_by, order, running_task_type: strings or integers in the spec) is
+    excused from."""
     if response.status_code != 400:
         return []
     assert response.json() == {"error_code": "ModelArts.0104", "error_msg": "Parameter error."}
@@ -607,7 +661,12 @@ def _parameter_error(case: Case, response: StResponse) -> list[Any]:
     limit, offset = query.get("limit", "10"), query.get("offset", "0")
     bad_limit = not (limit.isdecimal() and limit.isascii() and 1 <= int(limit) <= 100)
     bad_offset = not (offset.isdecimal() and offset.isascii())
-    assert case.path.endswith("/tasks") and (bad_limit or bad_offset), query
+    bad_option = case.path.endswith("/datasets") and any(
+        key in query and query[key] not in options for key, options in _DATASET_OPTIONS.items()
+    )
+    # A negative case breaks a parameter's type (with_labels=null, dataset_type=-1): the page documents no 400 for it.
+    assert case.path.endswith(("/tasks", "/datasets")), case.path
+    assert not _positive(case) or bad_limit or bad_offset or bad_option, query
     return [status_code_conformance, positive_data_acceptance]
 
 

@@ -22,7 +22,7 @@ from aitasks.testing import (
     MODELARTS_STOPPING,
     FakeCloud,
 )
-from aitasks.testing._bodies import GCORE_TASK_DATA
+from aitasks.testing._gcore import GCORE_TASK_DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_FOUND = {
@@ -216,7 +216,9 @@ def test_gcore_list_defaults_to_ten_and_next_keeps_the_filters(fake_cloud: FakeC
         ("status=", None),
         ("status=PROCESSING", None),
         ("task_name=asr", None),
-        ("task_id=p", None),
+        ("task_id=p", {"p"}),  # a seeded id is found as it is, UUID or not
+        ("task_id=P", None),
+        ("task_id=job-1", None),
         ("ordering=-status", None),
         ("page=0", None),
         ("page=-1", None),

@@ -190,3 +190,17 @@ def test_main_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 2
     assert main(["--port", "70000"]) == 2
     assert "invalid port" in capsys.readouterr().err
+
+
+def test_help_names_the_control_and_faults_api(capsys: pytest.CaptureFixture[str]) -> None:
+    """`aitasks fake-cloud --help` lists every control and faults endpoint, one line each."""
+    from aitasks.testing._control import ROUTES
+    from aitasks.testing._serve import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    for route in ROUTES:
+        assert sum(line.split()[:2] == [route.method, route.template] for line in lines) == 1, route
+    assert {"/_fake/reset", "/_fake/faults", "/_fake/tasks/{provider}/{task_id}"} <= {r.template for r in ROUTES}

@@ -15,6 +15,7 @@ from ._errors import (
     BadRequest,
     ConfigurationError,
     FeatureDisabled,
+    IncompleteListing,
     InvalidTaskRef,
     PermissionDenied,
     QueueLimitReached,
@@ -28,7 +29,7 @@ from ._errors import (
 )
 from ._refs import TaskRef
 from ._results import CancelResult, Outcome
-from ._tasks import Task, TaskState, WaitTimeout
+from ._tasks import Dataset, Task, TaskState, WaitTimeout
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -50,8 +51,10 @@ __all__ = [
     "CancelResult",
     "Client",
     "ConfigurationError",
+    "Dataset",
     "FeatureDisabled",
     "Gcore",
+    "IncompleteListing",
     "InvalidTaskRef",
     "ModelArts",
     "Outcome",
@@ -71,24 +74,24 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY = {
-    "AsyncClient": "._client",
-    "Client": "._client",
-    "AsyncGcore": ".providers.gcore",
-    "Gcore": ".providers.gcore",
-    "AsyncModelArts": ".providers.modelarts",
-    "ModelArts": ".providers.modelarts",
-    "MAX_BODY_BYTES": "._wire",
-}
+_LAZY = {"AsyncClient": "._client", "Client": "._client", "MAX_BODY_BYTES": "._wire"}
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
+    """Routers and each registered provider's clients load on first use."""
     import importlib
 
-    value = getattr(importlib.import_module(module, __name__), name)
+    if name not in __all__:  # submodules, looked up by `from . import x` before they are imported
+        raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
+    providers = importlib.import_module(".providers", __name__)
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
+    else:
+        found = [cls for p in providers.names() for cls in providers.clients(p) if cls.__name__ == name]
+        if not found:
+            raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
+        value = found[0]
     globals()[name] = value
     return value
 

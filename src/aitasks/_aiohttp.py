@@ -9,14 +9,15 @@ equivalent lands; importing this module raises ImportError when the extra is not
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import aiohttp
 import httpx
-from httpx_aiohttp import HttpxAiohttpClient
+from httpx_aiohttp import AiohttpTransport
 
-__all__ = ["AiohttpClient"]
+__all__ = ["transport"]
 
 # First match wins: subclasses before their bases.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -80,11 +81,13 @@ class _Mapped(httpx.AsyncBaseTransport):
         await self._transport.aclose()
 
 
-class AiohttpClient(HttpxAiohttpClient):
-    """`HttpxAiohttpClient`, proxies from the environment included, with aiohttp's errors mapped."""
+def transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """httpx-aiohttp's transport on a session that reads proxy variables as httpx does and keeps no cookies."""
 
-    def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
-        return _Mapped(super()._init_transport(*args, **kwargs))
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            ssl=verify, limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry
+        )
+        return aiohttp.ClientSession(connector=connector, trust_env=True, cookie_jar=aiohttp.DummyCookieJar())
 
-    def _init_proxy_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
-        return _Mapped(super()._init_proxy_transport(*args, **kwargs))
+    return _Mapped(AiohttpTransport(verify=verify, limits=limits, client=session))

@@ -12,14 +12,19 @@ __all__ = ["BulkResult"]
 
 @attrs.frozen
 class BulkResult:
-    """The result or the error for the input ref at `index` (0-based, in input order)."""
+    """The result or the error for the input ref at `index` (0-based, in input order).
+
+    With `wait`, `result` is the cancel's whatever the reads after it did: `result.task` is the final state, or
+    `wait_error` says why the wait failed.
+    """
 
     index: int
     ref: str
     result: CancelResult | None = None
     error: AITasksError | None = None
+    wait_error: AITasksError | None = None
 
     @property
     def ok(self) -> bool:
-        """True when the task is no longer running (cancelled now or already finished)."""
-        return self.result is not None
+        """True when the cancel was done (cancelled now or already finished) and, if asked, the wait too."""
+        return self.result is not None and self.wait_error is None

@@ -8,11 +8,14 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+
+from . import providers
 from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
 from ._clients import AsyncProviderClient, SyncProviderClient, wait_seconds
 from ._errors import AITasksError, ConfigurationError, InvalidTaskRef
-from ._refs import PROVIDERS, TaskRef, check_id
+from ._refs import TaskRef, check_id
 from ._results import CancelResult
 from ._tasks import Task
 
@@ -36,16 +39,17 @@ def _check_concurrency(value: int) -> int:
     return value
 
 
-def _given(base: type[SyncProviderClient | AsyncProviderClient], **clients: object) -> dict[str, Any]:
+def _given(sync: bool, **clients: object) -> dict[str, Any]:
     """The provider clients passed in, checked: a sync router takes sync clients of the named provider."""
     given: dict[str, Any] = {}
     for name, client in clients.items():
         if client is None:
             continue
-        if not isinstance(client, base) or client._core.provider.name != name:
-            expected = {"gcore": "Gcore", "modelarts": "ModelArts"}[name]
-            prefix = "Async" if base is AsyncProviderClient else ""
-            raise TypeError(f"{name}= takes an aitasks.{prefix}{expected}, not {type(client).__name__}")
+        if name not in providers.names():
+            raise TypeError(f"unknown provider {name}=; expected one of {', '.join(providers.names())}")
+        expected = providers.clients(name)[0 if sync else 1]
+        if not isinstance(client, expected):
+            raise TypeError(f"{name}= takes an aitasks.{expected.__name__}, not {type(client).__name__}")
         given[name] = client
     return given
 
@@ -70,28 +74,26 @@ class _Router:
         return client
 
     def scope(self, scope: str) -> tuple[Any, tuple[str, ...]]:
-        """`gcore` or `modelarts:DATASET_ID`: the client that lists it, and the positional arguments it takes."""
-        provider, _, dataset_id = scope.partition(":") if isinstance(scope, str) else ("", "", "")
-        if provider == "gcore" and not dataset_id:
-            return self.client(provider), ()
-        if provider == "modelarts" and dataset_id:
-            return self.client(provider), (check_id(dataset_id, "dataset id"),)
-        raise InvalidTaskRef(f"{scope!r} is not a listing: use 'gcore' or 'modelarts:DATASET_ID'")
+        """`gcore`, `modelarts` or `modelarts:DATASET_ID`: the client that lists it, and the arguments it takes."""
+        name, colon, narrower = scope.partition(":") if isinstance(scope, str) else ("", "", "")
+        if name in providers.names():
+            what = providers.get(name).scope
+            if not colon:
+                return self.client(name), ()
+            if what is not None:
+                return self.client(name), (check_id(narrower, what),)
+        grammar = [n for n in providers.names()]
+        grammar += [f"{n}:{s.upper().replace(' ', '_')}" for n in grammar if (s := providers.get(n).scope)]
+        raise InvalidTaskRef(f"{scope!r} is not a listing: use {', '.join(map(repr, grammar))}")
 
 
 def _from_env(sync: bool, timeout: float, max_retries: int) -> tuple[dict[str, Any], dict[str, ConfigurationError]]:
     """Build each provider's client from the environment; remember why any could not be built."""
-    from .providers.gcore import AsyncGcore, Gcore
-    from .providers.modelarts import AsyncModelArts, ModelArts
-
-    factories: dict[str, Any] = {"gcore": Gcore, "modelarts": ModelArts}
-    if not sync:
-        factories = {"gcore": AsyncGcore, "modelarts": AsyncModelArts}
     clients: dict[str, Any] = {}
     missing: dict[str, ConfigurationError] = {}
-    for name in PROVIDERS:
+    for name in providers.names():
         try:
-            clients[name] = factories[name](timeout=timeout, max_retries=max_retries)
+            clients[name] = providers.clients(name)[0 if sync else 1](timeout=timeout, max_retries=max_retries)
         except ConfigurationError as exc:
             missing[name] = exc
     if not clients:
@@ -103,8 +105,10 @@ def _from_env(sync: bool, timeout: float, max_retries: int) -> tuple[dict[str, A
 class Client:
     """Cancel tasks on any configured provider by `provider:native-ref`."""
 
-    def __init__(self, *, gcore: Gcore | None = None, modelarts: ModelArts | None = None) -> None:
-        self._router = _Router(_given(SyncProviderClient, gcore=gcore, modelarts=modelarts), {})
+    def __init__(
+        self, *, gcore: Gcore | None = None, modelarts: ModelArts | None = None, **others: SyncProviderClient
+    ) -> None:
+        self._router = _Router(_given(True, gcore=gcore, modelarts=modelarts, **others), {})
 
     @classmethod
     def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Client:
@@ -141,9 +145,15 @@ class Client:
     def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: SyncGate) -> BulkResult:
         try:
             client, task = self._router.route(raw)  # type: ignore[arg-type]
-            return BulkResult(index, _label(raw), result=client._cancel(task, strict, wait, gate))
+            result: CancelResult = client._cancel(task, strict, None, gate)
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
+        if wait is None:
+            return BulkResult(index, _label(raw), result=result)
+        try:
+            return BulkResult(index, _label(raw), result=attrs.evolve(result, task=client.wait(task, timeout=wait)))
+        except AITasksError as exc:  # the cancel stands whatever the reads after it did
+            return BulkResult(index, _label(raw), result=result, wait_error=exc)
 
     def cancel_many(
         self,
@@ -207,8 +217,14 @@ class Client:
 class AsyncClient:
     """Cancel tasks on any configured provider by `provider:native-ref`, from async code."""
 
-    def __init__(self, *, gcore: AsyncGcore | None = None, modelarts: AsyncModelArts | None = None) -> None:
-        self._router = _Router(_given(AsyncProviderClient, gcore=gcore, modelarts=modelarts), {})
+    def __init__(
+        self,
+        *,
+        gcore: AsyncGcore | None = None,
+        modelarts: AsyncModelArts | None = None,
+        **others: AsyncProviderClient,
+    ) -> None:
+        self._router = _Router(_given(False, gcore=gcore, modelarts=modelarts, **others), {})
 
     @classmethod
     def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> AsyncClient:
@@ -245,9 +261,16 @@ class AsyncClient:
     async def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: AsyncGate) -> BulkResult:
         try:
             client, task = self._router.route(raw)  # type: ignore[arg-type]
-            return BulkResult(index, _label(raw), result=await client._cancel(task, strict, wait, gate))
+            result: CancelResult = await client._cancel(task, strict, None, gate)
         except AITasksError as exc:
             return BulkResult(index, _label(raw), error=exc)
+        if wait is None:
+            return BulkResult(index, _label(raw), result=result)
+        try:
+            final = await client.wait(task, timeout=wait)
+            return BulkResult(index, _label(raw), result=attrs.evolve(result, task=final))
+        except AITasksError as exc:  # the cancel stands whatever the reads after it did
+            return BulkResult(index, _label(raw), result=result, wait_error=exc)
 
     async def cancel_many(
         self,

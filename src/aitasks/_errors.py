@@ -12,6 +12,7 @@
     │   │   └── QueueLimitReached Gcore's 400 "Queue limit reached (…), try later": transient, retried
     │   ├── ServerError 5xx
     │   └── UnexpectedResponse    undocumented status, a body that does not parse, or one over the body cap
+    │       └── IncompleteListing listed items that name no task, a listing that repeats or never ends
     ├── TransportError            connection failures after retries
     │   └── Timeout               an attempt passed its deadline
     └── WaitTimeout               wait() ran out of time; .task is the last state seen (defined in _tasks)
@@ -26,6 +27,7 @@ __all__ = [
     "BadRequest",
     "ConfigurationError",
     "FeatureDisabled",
+    "IncompleteListing",
     "InvalidTaskRef",
     "PermissionDenied",
     "QueueLimitReached",
@@ -133,6 +135,22 @@ class ServerError(APIError):
 
 class UnexpectedResponse(APIError):
     """A status the provider does not document for this call, a body that does not parse, or one over the cap."""
+
+
+class IncompleteListing(UnexpectedResponse):
+    """A listing the provider did not serve whole: raised after every task that could be read was yielded.
+
+    `.problems` has one line per item that names no usable task (`page=2, results[3].task_id: missing`) and,
+    last, why the listing stopped early if it did (a page repeating tasks already listed, the page cap).
+    """
+
+    def __init__(self, provider: str, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(f"the listing is incomplete: {shown}", provider=provider, status_code=200)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.provider, list(self.problems)))
 
 
 class TransportError(AITasksError):

@@ -8,9 +8,8 @@ import attrs
 
 from ._errors import InvalidTaskRef
 
-__all__ = ["PROVIDERS", "TaskRef", "check_id"]
+__all__ = ["TaskRef", "check_id"]
 
-PROVIDERS = ("gcore", "modelarts")
 MAX_ID_LENGTH = 1024
 
 
@@ -30,9 +29,22 @@ def check_id(value: object, what: str) -> str:
     return value
 
 
+def _names() -> tuple[str, ...]:
+    from . import providers
+
+    return providers.names()
+
+
+def _scope(provider: str) -> str | None:
+    """What the provider's native refs name before the task id ("dataset id"), if anything."""
+    from . import providers
+
+    return providers.get(provider).scope
+
+
 def _check_provider(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if value not in PROVIDERS:
-        raise InvalidTaskRef(f"unknown provider {value!r}; expected one of {', '.join(PROVIDERS)}")
+    if value not in _names():
+        raise InvalidTaskRef(f"unknown provider {value!r}; expected one of {', '.join(_names())}")
 
 
 @attrs.frozen
@@ -45,12 +57,14 @@ class TaskRef:
 
     def __attrs_post_init__(self) -> None:
         check_id(self.task_id, "task id")
-        if self.provider == "modelarts":
+        scope = _scope(self.provider)
+        if scope is not None:
             if self.dataset_id is None:
-                raise InvalidTaskRef("a ModelArts task needs a dataset id (modelarts:DATASET_ID/TASK_ID)")
-            check_id(self.dataset_id, "dataset id")
+                upper = scope.upper().replace(" ", "_")
+                raise InvalidTaskRef(f"a {self.provider} task needs a {scope} ({self.provider}:{upper}/TASK_ID)")
+            check_id(self.dataset_id, scope)
             if "/" in self.dataset_id:
-                raise InvalidTaskRef("dataset id must not contain '/'")
+                raise InvalidTaskRef(f"{scope} must not contain '/'")
         elif self.dataset_id is not None:
             raise InvalidTaskRef(f"a {self.provider} task has no dataset id")
 
@@ -64,18 +78,20 @@ class TaskRef:
         if not isinstance(value, str):
             raise InvalidTaskRef(f"a task ref must be a string, not {type(value).__name__}")
         head, sep, rest = value.partition(":")
-        if sep and head in PROVIDERS:
+        if sep and head in _names():
             if provider is not None and head != provider:
                 raise InvalidTaskRef(f"{_shorten(value)} is a {head} task, not a {provider} task")
             provider, native = head, rest
         elif provider is None:
-            raise InvalidTaskRef(f"{_shorten(value)} does not start with a provider ({', '.join(PROVIDERS)})")
+            raise InvalidTaskRef(f"{_shorten(value)} does not start with a provider ({', '.join(_names())})")
         else:
             native = value
-        if provider == "modelarts":
+        scope = _scope(provider) if provider in _names() else None
+        if scope is not None:
             dataset_id, slash, task_id = native.partition("/")
             if not slash:
-                raise InvalidTaskRef(f"{_shorten(value)} is not DATASET_ID/TASK_ID")
+                upper = scope.upper().replace(" ", "_")
+                raise InvalidTaskRef(f"{_shorten(value)} is not {upper}/TASK_ID")
             return cls(provider, task_id, dataset_id=dataset_id)
         return cls(provider, native)
 

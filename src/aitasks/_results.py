@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._errors import UnexpectedResponse
 from ._refs import TaskRef
 
 if TYPE_CHECKING:
-    from ._core import Call
+    from ._core import Answer
     from ._tasks import Task
 
 __all__ = ["CancelResult", "Outcome", "cancel_result"]
@@ -37,15 +36,16 @@ class CancelResult:
     task: Task | None = None  # the final state, when the cancel was asked to wait for it
 
 
-def cancel_result(call: Call[CancelResult], ref: TaskRef, *, success: int, json: bool, strict: bool) -> CancelResult:
+def cancel_result(answer: Answer, ref: TaskRef, *, success: int, json: bool, strict: bool) -> CancelResult:
     """A cancel's answer: `success`, or the provider's "already finished" status (its other answer)."""
     outcome = Outcome.CANCELLED
-    if call.status != success:
+    if answer.status != success:
         # An earlier attempt may have cancelled the task without our seeing the answer: then this is our doing.
-        if not call.maybe_applied:
+        if not answer.applied:
             if strict:
-                raise call.error()
+                raise answer.error()
             outcome = Outcome.ALREADY_FINISHED
-    elif json and call.parse_failed:
-        raise call.error(UnexpectedResponse, "success status but the body is not a JSON object")
-    return CancelResult(ref, outcome, call.status, call.message(), call.request_id(), call.attempts)
+    elif json:
+        answer.data("the success body")  # UnexpectedResponse unless a JSON object
+    message = answer.fields(snippet=False)[1]
+    return CancelResult(ref, outcome, answer.status, message, answer.request_id(), answer.attempts)

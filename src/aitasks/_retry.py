@@ -1,10 +1,11 @@
-"""Retry policy: how long to wait between attempts, and the switch tests use to skip the waiting.
+"""Retry policy: which failures are worth another attempt, how long to wait, and the switch tests use to skip waits.
 
 Retried: connection errors, timeouts, HTTP 429, 500, 502, 503, 504, and Gcore's "Queue limit reached" 400
 (`_status.is_transient`); after an attempt that may have been applied, only operations safe to repeat. Waits
 grow exponentially with jitter, capped at 8 s, like the official Gcore SDK. A `Retry-After` of at most 60 s
 (seconds or an HTTP date) is used instead, plus a random share of itself, so that callers told the same wait
-do not all come back in the same instant; a longer or invalid one is ignored.
+do not all come back in the same instant; a longer or invalid one is ignored. The loop itself is
+`Core._attempts` in `_core.py`.
 """
 
 from __future__ import annotations
@@ -13,32 +14,38 @@ import contextlib
 import datetime as dt
 import email.utils
 import random
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
-import stamina
 
-__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "attempts", "no_backoff", "retry_after"]
+__all__ = ["MAX_RETRY_AFTER", "WAIT_INITIAL", "WAIT_JITTER", "WAIT_MAX", "backoff", "no_backoff", "retry_after"]
 
 WAIT_INITIAL = 0.5  # seconds before the first retry (plus jitter)
 WAIT_JITTER = 0.5  # up to this much random extra per wait
 WAIT_MAX = 8.0  # no exponential wait is longer, and no Retry-After gets more jitter than this
 MAX_RETRY_AFTER = 60.0  # a server's Retry-After is honoured up to this
 
+_testing = [False]  # set by no_backoff(): every wait is zero
 
-def attempts(hook: Callable[[Exception], bool | float], count: int) -> Any:
-    """The one retry loop's attempts: stamina decides, through `hook`, whether and how long to wait."""
-    return stamina.retry_context(
-        on=hook, attempts=count, timeout=None, wait_initial=WAIT_INITIAL, wait_max=WAIT_MAX, wait_jitter=WAIT_JITTER
-    )
+
+def backoff(retry: int, headers: httpx.Headers | None) -> float:
+    """Seconds before retry number `retry` (1, 2, ...): the server's Retry-After if usable, else exponential."""
+    if _testing[0]:
+        return 0.0
+    asked = retry_after(headers) if headers is not None else None
+    if asked is not None:
+        return asked
+    return min(WAIT_INITIAL * 2.0 ** (retry - 1), WAIT_MAX) + random.uniform(0.0, WAIT_JITTER)
 
 
 @contextlib.contextmanager
 def no_backoff() -> Iterator[None]:
-    """Within the block, retries happen at once (stamina's testing mode), with the configured number of attempts."""
-    with stamina.set_testing(True, attempts=1_000_000, cap=True):
+    """Within the block, retries happen at once, with the configured number of attempts (for tests)."""
+    before, _testing[0] = _testing[0], True
+    try:
         yield
+    finally:
+        _testing[0] = before
 
 
 def retry_after(headers: httpx.Headers) -> float | None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ._errors import AITasksError
+from ._errors import AITasksError, InvalidTaskRef
 from ._refs import TaskRef
+
+if TYPE_CHECKING:
+    from ._results import CancelResult
+
+R = TypeVar("R")
 
 __all__ = [
     "FINAL_STATES",
@@ -16,17 +24,23 @@ __all__ = [
     "POLL_FIRST",
     "POLL_GROWTH",
     "POLL_MAX",
+    "Dataset",
     "Page",
     "Task",
     "TaskState",
     "WaitTimeout",
+    "ident",
+    "number",
     "poll_waits",
+    "read_items",
+    "text",
+    "when",
 ]
 
 POLL_FIRST = 1.0  # seconds before the first re-read of a task that is not final yet
 POLL_GROWTH = 1.5  # each wait is this much longer than the one before
 POLL_MAX = 10.0  # and never longer than this
-MAX_PAGES = 100_000  # a listing that claims more pages than this is cut short (a server paging forever)
+MAX_PAGES = 100_000  # a listing that claims more pages than this ends in IncompleteListing (a server paging forever)
 
 
 class TaskState(enum.Enum):
@@ -45,6 +59,8 @@ class TaskState(enum.Enum):
         """The state a provider's status maps to in its table (booleans are not the integers they equal)."""
         if isinstance(status, bool) or not isinstance(status, (str, int)):
             return cls.UNKNOWN
+        if isinstance(status, str) and status not in table and status.strip().lstrip("-").isdigit():
+            status = int(status)  # an integer status sent as text ("1") means what the integer means
         return table.get(status, cls.UNKNOWN)
 
     @property
@@ -58,17 +74,18 @@ FINAL_STATES = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCE
 
 @attrs.frozen
 class Task:
-    """One task as its provider reported it; `status` is the provider's own value, kept as received."""
+    """One task as its provider reported it: fields of an unexpected type are None, `raw` keeps them as received."""
 
     ref: TaskRef
     state: TaskState
-    status: str | int | None
-    progress: float | None = None
+    status: str | int | None  # the provider's own value, as received
+    progress: float | None = None  # percent, as a number (numeric text is read as one)
     name: str | None = None  # the task's own name (ModelArts)
     type: str | int | None = None  # what kind of task it is (Gcore's task_name, ModelArts' type)
-    created_at: str | None = None  # times as the provider gives them (ISO 8601 text)
+    created_at: str | None = None  # times as the provider gives them; epoch numbers become ISO 8601 text (UTC)
     started_at: str | None = None
     finished_at: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)  # the provider's object as received
 
     @property
     def final(self) -> bool:
@@ -77,24 +94,119 @@ class Task:
 
 
 @attrs.frozen
-class Page:
-    """One page of a task listing, and whether the provider says another follows."""
+class Dataset:
+    """One dataset of a ModelArts project, as listed: its id (as received), its name, and `raw`, the rest."""
 
-    tasks: list[Task]
+    dataset_id: str
+    name: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class Page:
+    """One page of a listing: the items read (tasks or datasets), those that could not be, whether more follow."""
+
+    items: list[Any]
+    problems: list[str]
     more: bool
 
 
-class WaitTimeout(AITasksError):
-    """`wait()` ran out of time before the task reached a final state; `.task` is the last state seen."""
+def text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
-    def __init__(self, task: Task, timeout: float) -> None:
-        self.task = task
-        self.timeout = timeout
-        status = f" (status {task.status!r})" if task.status is not None else ""
-        super().__init__(f"{task.ref}: still {task.state.name}{status} after waiting {timeout:g} s")
+
+def number(value: object) -> float | None:
+    """A finite number as received (int or float), numeric text read as one; anything else None."""
+    if isinstance(value, str):
+        try:
+            value = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
+def when(value: object) -> str | None:
+    """A time as received; an epoch number (seconds, or milliseconds when that large) as ISO 8601 text in UTC."""
+    if isinstance(value, str):
+        return value
+    seconds = number(value)
+    if seconds is None:
+        return None
+    if abs(seconds) > 1e11:
+        seconds /= 1000
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def read_items(data: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], R]) -> tuple[list[R], list[str]]:
+    """The tasks of a listing's `key`, and one line for each item that is not one (`key[3].task_id: missing`)."""
+    value = data.get(key)
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        return [], [f"{key}: a JSON {_kind(value)} where a list was expected"]
+    tasks: list[R] = []
+    problems: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            problems.append(f"{key}[{index}]: a JSON {_kind(item)}, not an object")
+            continue
+        try:
+            tasks.append(build(item))
+        except InvalidTaskRef as exc:
+            problems.append(f"{key}[{index}].{exc}")
+    return tasks, problems
+
+
+def ident(item: Mapping[str, Any], key: str) -> str:
+    """An id as received, or InvalidTaskRef naming the field and why it cannot be used."""
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise InvalidTaskRef(f"{key}: missing" if key not in item else f"{key}: a JSON {_kind(value)}, not text")
+    return value
+
+
+def _kind(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+class WaitTimeout(AITasksError):
+    """`wait()` ran out of time before the task reached a final state.
+
+    `.task` is the last state seen (None if no read succeeded), `.error` the last read that failed, and `.result`
+    the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done.
+    """
+
+    def __init__(
+        self, task: Task | None, timeout: float, error: AITasksError | None = None, *, ref: object = None
+    ) -> None:
+        self.task, self.timeout, self.error = task, timeout, error
+        self.result: CancelResult | None = None
+        where = task.ref if task is not None else ref
+        if task is not None:
+            status = f" (status {task.status!r})" if task.status is not None else ""
+            what = f"still {task.state.name}{status}"
+        else:
+            what = "never read"
+        last = f"; last read failed: {error}" if error is not None else ""
+        super().__init__(f"{where}: {what} after waiting {timeout:g} s{last}")
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.task, self.timeout))
+        return (_rebuild_wait, (self.task, self.timeout, self.error, self.result, str(self)))
+
+
+def _rebuild_wait(
+    task: Task | None, timeout: float, error: AITasksError | None, result: CancelResult | None, text: str
+) -> WaitTimeout:
+    exc = WaitTimeout(task, timeout, error)
+    exc.result, exc.args = result, (text,)
+    return exc
 
 
 def poll_waits() -> Iterator[float]:

@@ -9,7 +9,6 @@ import re
 __all__ = ["MAX_MESSAGE", "Redactor", "body_fields", "bounded"]
 
 MAX_MESSAGE = 300  # characters of provider text kept on results and errors
-_SNIPPET_SCAN = 1 << 16  # bytes of a non-JSON body decoded (and redacted) before it is cut to MAX_MESSAGE
 _WHITESPACE = re.compile(r"\s+")
 # Control characters, lone surrogates (from JSON escapes; they cannot be encoded) and astral-plane characters.
 _NON_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\U00010000-\U0010ffff]")
@@ -52,8 +51,8 @@ _printable = functools.lru_cache(maxsize=256)(_clean)
 _CACHED_UP_TO = 512  # characters; longer texts are cleaned each time rather than kept
 
 
-def body_fields(content: bytes) -> tuple[str | None, str | None]:
-    """(error_code, message) from any body: a JSON object's usual fields, else a bounded snippet of text."""
+def body_fields(content: bytes, snippet: bool = True) -> tuple[str | None, str | None]:
+    """(error_code, message) from any body: a JSON object's usual fields, else (with `snippet`) its text."""
     if not content.strip():
         return None, None
     if content.lstrip()[:1] == b"{":
@@ -66,4 +65,7 @@ def body_fields(content: bytes) -> tuple[str | None, str | None]:
             for key in _MESSAGE_KEYS:
                 if isinstance(data.get(key), str):
                     return (code if isinstance(code, str) else None), data[key]
-    return None, content[:_SNIPPET_SCAN].decode("utf-8", errors="replace")
+    if not snippet:
+        return None, None
+    # All of it (bodies are capped at MAX_BODY_BYTES): `bounded` redacts before it cuts, so no secret is split.
+    return None, content.decode("utf-8", errors="replace")

@@ -9,7 +9,8 @@ which measured faster than a pool sized to the concurrency. A caller's own `http
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import http.cookiejar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,18 +25,34 @@ MAX_CONNECTIONS = 100
 _BULK = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
 
 
+class _NoCookies(http.cookiejar.CookieJar):
+    """Keeps nothing: an owned client never sends back a cookie a server set (credentials travel in headers)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+
 def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.Client:
     """A blocking client whose pool keeps a connection per thread of `Client.cancel_many` (up to the cap)."""
-    return httpx.Client(headers=headers, verify=verify, follow_redirects=False, limits=_BULK)
+    return httpx.Client(headers=headers, verify=verify, follow_redirects=False, limits=_BULK, cookies=_NoCookies())
 
 
 def async_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.AsyncClient:
-    """An asyncio client on aiohttp's connection pool when `httpx-aiohttp` is installed, else on httpx's own."""
+    """An asyncio client on aiohttp's connection pool when `httpx-aiohttp` is installed, else on httpx's own.
+
+    Proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) apply on either: aiohttp's session reads them itself.
+    """
     try:
-        from ._aiohttp import AiohttpClient
+        from ._aiohttp import transport
     except ImportError:
-        return httpx.AsyncClient(headers=headers, verify=verify, follow_redirects=False)
-    return AiohttpClient(headers=headers, verify=verify, follow_redirects=False, limits=_BULK)
+        return httpx.AsyncClient(headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies())
+    pool = transport(verify=verify, limits=_BULK)
+    return httpx.AsyncClient(
+        headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies(), transport=pool, limits=_BULK
+    )
 
 
 def owned_client(

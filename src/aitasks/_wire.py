@@ -1,4 +1,4 @@
-"""One attempt over the wire: sent with our auth and no redirects, its body read under a cap and a deadline."""
+"""One attempt through the client's public `send`: no redirects, the body read under a cap and a deadline."""
 
 from __future__ import annotations
 
@@ -9,117 +9,76 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:
-    from ._core import Call
-
-__all__ = [
-    "MAX_BODY_BYTES",
-    "AsyncExchange",
-    "AsyncSender",
-    "BodyRefused",
-    "Parsed",
-    "Sender",
-    "SyncExchange",
-    "within",
-]
+__all__ = ["ACCEPT", "MAX_BODY_BYTES", "BodyRefused", "Reply", "asend", "send", "within"]
 
 MAX_BODY_BYTES = 1 << 20  # a response body larger than this, counted after decompression, is refused
-# Bodies are decoded here, under the cap, so only what zlib can decode that way is asked for.
-ACCEPT = {"Accept-Encoding": "gzip, deflate"}  # an owned client has it by default; a caller's gets it per request
+# Bodies are decoded here, under the cap, so only what zlib can decode that way is asked for (on every request).
+ACCEPT = {"Accept-Encoding": "gzip, deflate"}
 _ZLIB = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+_NO_HEADERS = httpx.Headers()
+_DEADLINE = (TimeoutError, asyncio.TimeoutError)  # the attempt's own deadline (they differ on Python 3.10)
 
 R = TypeVar("R")
-
-
-class Sender(Protocol):
-    """What the generated `sync_detailed` calls on `client.get_httpx_client()`: the seam to generated code."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class Parsed(Protocol):
-    """What the generated `*_detailed` functions return: we take only the parsed model."""
-
-    @property
-    def parsed(self) -> object: ...
-
-
-class AsyncSender(Protocol):
-    """What the generated `asyncio_detailed` calls on `client.get_async_httpx_client()`."""
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
 
 
 class BodyRefused(Exception):
     """A body over the cap or in an encoding we did not ask for: the answer is unusable, and not retried."""
 
 
+class Reply:
+    """How one attempt ended: the status, headers and body as read, and the failure that cut it short, if any."""
+
+    __slots__ = ("body", "failure", "headers", "status")
+
+    def __init__(
+        self, status: int = 0, headers: httpx.Headers = _NO_HEADERS, body: bytes = b"", failure: Exception | None = None
+    ) -> None:
+        self.status, self.headers, self.body, self.failure = status, headers, body, failure
+
+
 class _Body:
     """A response body read under the cap (counted after decompression) and the attempt's deadline."""
 
-    __slots__ = ("_data", "_deadline", "_decoder", "_response")
+    __slots__ = ("data", "deadline", "decoder")
 
     def __init__(self, response: httpx.Response, deadline: float) -> None:
-        self._response, self._deadline, self._data = response, deadline, bytearray()
-        self._decoder: Any = None
+        self.deadline, self.data = deadline, bytearray()
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        self.decoder: Any = None
+        if encoding not in ("", "identity"):
+            if encoding not in _ZLIB:
+                raise BodyRefused(f"the body has Content-Encoding {encoding[:40]!r}, which was not asked for")
+            self.decoder = zlib.decompressobj(_ZLIB[encoding])
 
-    def chunks(self) -> Iterator[bytes]:
-        """The raw stream as the transport gives it (we decode and count; httpx's re-chunking adds nothing here).
-
-        A transport that answered from memory (httpx.MockTransport) has read and decoded the body already.
-        """
-        response = self._response
-        if response.is_stream_consumed:
-            return iter((response.content,))
-        self._decoder = self._decoder_for(response.headers.get("Content-Encoding", "identity"))
-        assert isinstance(response.stream, httpx.SyncByteStream)
-        return iter(response.stream)
-
-    async def achunks(self) -> AsyncIterator[bytes]:
-        response = self._response
-        if response.is_stream_consumed:
-            yield response.content
-            return
-        self._decoder = self._decoder_for(response.headers.get("Content-Encoding", "identity"))
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        async for chunk in response.stream:
-            yield chunk
-
-    @staticmethod
-    def _decoder_for(encoding: str) -> Any:
-        encoding = encoding.strip().lower()
-        if encoding in ("", "identity"):
-            return None
-        if encoding not in _ZLIB:
-            raise BodyRefused(f"the body has Content-Encoding {encoding[:40]!r}, which was not asked for")
-        return zlib.decompressobj(_ZLIB[encoding])
+    def raw(self, response: httpx.Response) -> tuple[bytes, ...]:
+        """A body httpx has read already (an in-memory transport such as MockTransport), decoded; else nothing."""
+        if not response.is_stream_consumed:
+            return ()
+        self.decoder = None
+        return (response.content,)
 
     def feed(self, chunk: bytes) -> None:
-        if time.monotonic() > self._deadline:
+        if time.monotonic() > self.deadline:
             raise TimeoutError
-        if self._decoder is None:
+        if self.decoder is None:
             self._add(chunk)
             return
         try:
             while chunk:
-                self._add(self._decoder.decompress(chunk, MAX_BODY_BYTES + 1 - len(self._data)))
-                chunk = self._decoder.unconsumed_tail
+                self._add(self.decoder.decompress(chunk, MAX_BODY_BYTES + 1 - len(self.data)))
+                chunk = self.decoder.unconsumed_tail
         except zlib.error as exc:
             raise BodyRefused(f"the body does not decompress: {exc}") from None
 
     def _add(self, data: bytes) -> None:
-        self._data += data
-        if len(self._data) > MAX_BODY_BYTES:
+        self.data += data
+        if len(self.data) > MAX_BODY_BYTES:
             raise BodyRefused(f"the body is larger than the {MAX_BODY_BYTES:,}-byte cap (MAX_BODY_BYTES)")
-
-    def done(self) -> None:
-        """Leave what was read (decoded) in place, as `Response.read()` would, so errors can quote it."""
-        self._response._content = bytes(self._data[:MAX_BODY_BYTES])
 
 
 class _Watchdog:
@@ -175,107 +134,69 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-def _request(call: Call[Any], method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
-    core = call.core
-    if core.transport is None:  # a caller's client: its own defaults, hooks and auth flow; ACCEPT on each request
-        kwargs["headers"] = {**ACCEPT, **kwargs.get("headers", {})}
-        return core.http.build_request(method, core.base_url + url, timeout=core.timeout, **kwargs)  # type: ignore[no-any-return]
-    if core.http.is_closed:  # what httpx's own send says when used after close
-        raise RuntimeError("Cannot send a request, as the client has been closed.")
-    headers = core.headers
-    if "headers" in kwargs:
-        headers = headers.copy()
-        headers.update(kwargs.pop("headers"))
-    request = httpx.Request(method, core.base_url + url, headers=headers, extensions=dict(core.extensions), **kwargs)
-    core.provider.auth.apply(request)
-    return request
+def _done(response: httpx.Response, body: _Body | None, failure: Exception | None) -> Reply:
+    # httpx binds a streamed response and its stream to each other; dropping the stream lets refcounting free both
+    # at once instead of leaving them to the cyclic GC (a quarter of the client's CPU in a bulk run at 50 in flight).
+    response.stream = httpx.ByteStream(b"")
+    data = bytes(body.data[:MAX_BODY_BYTES]) if body is not None else b""
+    return Reply(response.status_code, response.headers, data, failure)
 
 
-def _unbind(response: httpx.Response) -> None:
-    """Once closed, the response keeps the bytes read instead of its stream.
-
-    httpx's `Client.send` binds the stream to its response, a reference cycle that would leave the response and
-    all it holds (request, headers, the transport's own response) to the cyclic GC: in a bulk run at 50 in flight
-    over a caller's client that took about a quarter of the client's CPU.
-    """
-    response.stream = httpx.ByteStream(response.content)
-
-
-class Exchange:
-    """Stands in for the generated Client: sends with our auth, deadline, body cap and no redirects."""
-
-    __slots__ = ("call", "deadline")
-    raise_on_unexpected_status = False
-
-    def __init__(self, call: Call[Any]) -> None:
-        self.call, self.deadline = call, time.monotonic() + call.core.seconds
-        call.response, call.parsed = None, None
-
-
-class SyncExchange(Exchange):
-    """What `sync_detailed` is given as its client."""
-
-    __slots__ = ()
-
-    def get_httpx_client(self) -> Sender:
-        return self
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self.call.core
-        request = _request(self.call, method, url, kwargs)
-        if core.transport is None:
-            response: httpx.Response = core.http.send(
-                request, auth=core.provider.auth, follow_redirects=False, stream=True
-            )
-        else:
-            response = core.transport.handle_request(request)
-            response.request = request
-        self.call.response = response
-        body = _Body(response, self.deadline)
-        watch = _WATCHDOG.watch(response, self.deadline, self.call.core.seconds)
-        try:
-            for chunk in body.chunks():
-                body.feed(chunk)
-        except httpx.HTTPError:
-            if time.monotonic() > self.deadline:  # the watchdog cut the connection
-                raise TimeoutError from None
-            raise
-        finally:
-            _WATCHDOG.release(watch)
-            body.done()
-            response.close()
-            _unbind(response)
-        return response
+def send(http: httpx.Client, request: httpx.Request, auth: httpx.Auth, seconds: float) -> Reply:
+    """Send one request and read its answer within `seconds` from now, wall clock (a watchdog ends dripping bodies)."""
+    deadline = time.monotonic() + seconds
+    try:
+        response = http.send(request, auth=auth, follow_redirects=False, stream=True)
+    except httpx.HTTPError as exc:
+        return Reply(failure=exc)
+    body, watch = None, None
+    failure: Exception | None = None
+    try:
+        body = _Body(response, deadline)
+        watch = _WATCHDOG.watch(response, deadline, seconds)
+        for chunk in body.raw(response) or response.iter_raw():
+            body.feed(chunk)
+    except httpx.HTTPError as exc:
+        failure = TimeoutError() if time.monotonic() > deadline else exc  # past it, the watchdog cut the connection
+    except (BodyRefused, TimeoutError) as exc:
+        failure = exc
+    finally:
+        _WATCHDOG.release(watch)
+        response.close()
+    return _done(response, body, failure)
 
 
-class AsyncExchange(Exchange):
-    """What `asyncio_detailed` is given; the whole attempt also runs under an asyncio timeout."""
+async def asend(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth, seconds: float) -> Reply:
+    """Send one request and read its answer, the whole attempt under an asyncio timeout of `seconds`."""
+    try:
+        return await within(seconds, _aexchange(http, request, auth))
+    except _DEADLINE as exc:
+        return Reply(failure=TimeoutError(str(exc)))
 
-    __slots__ = ()
 
-    def get_async_httpx_client(self) -> AsyncSender:
-        return self
+async def _aexchange(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth) -> Reply:
+    try:
+        response = await http.send(request, auth=auth, follow_redirects=False, stream=True)
+    except httpx.HTTPError as exc:
+        return Reply(failure=exc)
+    body = None
+    failure: Exception | None = None
+    try:
+        body = _Body(response, float("inf"))
+        for chunk in body.raw(response):
+            body.feed(chunk)
+        async for chunk in response.aiter_raw() if not response.is_stream_consumed else _nothing():
+            body.feed(chunk)
+    except (httpx.HTTPError, BodyRefused) as exc:
+        failure = exc
+    finally:
+        await response.aclose()
+    return _done(response, body, failure)
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        core = self.call.core
-        request = _request(self.call, method, url, kwargs)
-        if core.transport is None:
-            response: httpx.Response = await core.http.send(
-                request, auth=core.provider.auth, follow_redirects=False, stream=True
-            )
-        else:
-            response = await core.transport.handle_async_request(request)
-            response.request = request
-        self.call.response = response
-        body = _Body(response, self.deadline)
-        try:
-            async for chunk in body.achunks():
-                body.feed(chunk)
-        finally:
-            body.done()
-            await response.aclose()
-            _unbind(response)
-        return response
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield  # pragma: no cover - makes this an async generator
 
 
 if sys.version_info >= (3, 11):

@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 from ._exit import EXIT_CODES, USAGE, UsageError
 
-__all__ = ["parse_args"]
+__all__ = ["REQUIRES", "parse_args", "parser"]
 
 DEFAULT_CONCURRENCY = 16
 MAX_CONCURRENCY = 100  # httpx's default pool size: more calls would only wait for a connection inside the client
@@ -30,9 +30,25 @@ environment:
 exit codes:
 """ + "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
 
+COMPLETION = """
+shell completion (bash; zsh with bashcompinit), with argcomplete, installed by the cli extra:
+  eval "$(register-python-argcomplete aitasks)"   # once per shell, e.g. in ~/.bashrc
+  completes commands, options, listings (gcore, modelarts:) and the --status values.
+"""
+
+# Options that mean something only with another one: (option's dest, as written, the dest it needs, as written).
+# One table, one check, whatever the command: an option a command does not have is skipped.
+REQUIRES = (
+    ("statuses", "--status", "scope", "--all LISTING"),
+    ("yes", "--yes", "scope", "--all LISTING"),
+    ("wait_timeout", "--wait-timeout", "wait", "--wait"),
+)
+
 DESCRIPTION = """\
 Find, cancel and confirm AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
-gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore or modelarts:DATASET_ID.
+gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore, modelarts (every dataset of
+the project) or modelarts:DATASET_ID. A listing that cannot be read whole (an item naming no task,
+a page repeating earlier ones, the page cap) prints what it could, one error per problem, exit 1.
 Statuses are the providers' own: Gcore words (RECEIVED PENDING STARTED RETRY SUCCESS FAILURE
 REVOKED), ModelArts integers (-1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded,
 4 stopping, 5 stopped).
@@ -47,10 +63,24 @@ refs, lets the calls in flight finish and reports them; a second Ctrl-C abandons
 (reported as "Interrupted").
 
 --all first says how many tasks match, then asks on a terminal; without one it needs --yes.
---resume FILE (the --json output of an earlier run, e.g. one that was killed) sends no ref
-that FILE already holds a complete record for (a torn last line, cut by the kill, is none):
-write this run's output to another file (or append it to FILE with >>); --resume may be
-given more than once.
+Each task listed is cancelled once per run. An item of the listing that names no task gets a
+failed record ("ref": the listing, "error": "IncompleteListing", "message": which item, why).
+
+--wait keeps the cancel's own fields whatever the wait does; a wait that fails adds
+"wait_error" (class name) and "wait_message", counts apart in the summary, and exits 1.
+
+--output FILE appends the JSON records to FILE instead of printing them, and first reads the
+records FILE already holds: a ref with a record is not sent again. Running the same command
+again thus resumes a run that was killed or interrupted, and no shell redirection can empty
+the checkpoint. --resume FILE (the --json output of an earlier run) skips the refs FILE holds
+a record for without writing to it; it may be given more than once, and with --output.
+A record counts when it is a whole line (a torn last line, cut by a kill, is none) and its
+outcome is known: refs abandoned by a second Ctrl-C ("Interrupted") are sent again (a cancel
+is idempotent: the second answers "already finished"). Lines that are not records (text,
+other JSON, binary junk, JSON nested too deep, a line over 1 MiB) are skipped and counted;
+a --resume file with no record at all is a usage error.
+
+--quiet prints the records and the errors only: no progress, no counts, no summary.
 """
 
 TASKS_DESCRIPTION = """\
@@ -62,7 +92,8 @@ CANCELLED UNKNOWN; status and progress are the provider's own values.
 
 JSON_FORMAT = (
     '{"ref", "outcome": "cancelled"|"already_finished"|"error", "status_code", "error", "message"}, '
-    'and "state" (the final state) with --wait'
+    'and "state" (the final state, or the last seen) with --wait, plus "wait_error" and "wait_message" when the '
+    "wait failed"
 )
 
 _Number = TypeVar("_Number", int, float)
@@ -70,26 +101,35 @@ _Number = TypeVar("_Number", int, float)
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The arguments; SystemExit for --help, --version and argparse errors, UsageError for the rest."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if args.command is None:
         raise UsageError("a command is required: cancel, ls, status or fake-cloud (see 'aitasks --help')")
+    _check_requires(args)
     if args.command == "cancel":
         _check_cancel(args)
     return args
 
 
+def _given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether an option was given: every option of REQUIRES defaults to None or False."""
+    return getattr(args, dest, None) not in (None, False)
+
+
+def _check_requires(args: argparse.Namespace) -> None:
+    """An option given without the one it needs is a usage error, worded the same for each (REQUIRES)."""
+    for dest, flag, needed, needed_flag in REQUIRES:
+        if _given(args, dest) and hasattr(args, needed) and not _given(args, needed):
+            raise UsageError(f"{flag} needs {needed_flag} (see 'aitasks {args.command} --help')")
+
+
 def _check_cancel(args: argparse.Namespace) -> None:
-    """The rules argparse cannot say: exactly one source of refs, and options that need another."""
+    """The rule argparse cannot say: exactly one source of refs."""
     given = [name for name, present in (("REF arguments", args.refs), ("--from", args.source is not None),
                                         ("--all", args.scope is not None)) if present]  # fmt: skip
     if len(given) > 1:
         raise UsageError(f"give refs one way: {' or '.join(given)}, not both")
     if not given:
         raise UsageError("no refs: give REF arguments, --from FILE or --all LISTING (see 'aitasks cancel --help')")
-    if args.statuses is not None and args.scope is None:
-        raise UsageError("--status selects tasks of --all LISTING; it needs --all")
-    if args.wait_timeout is not None and not args.wait:
-        raise UsageError("--wait-timeout needs --wait")
 
 
 def _statuses(text: str) -> list[str]:
@@ -138,11 +178,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The whole command line, for parsing and for shell completion."""
     from .._version import __version__
 
     parser = _Parser(
-        prog="aitasks", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="aitasks",
+        description=DESCRIPTION,
+        epilog=EPILOG + COMPLETION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aitasks {__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
@@ -160,12 +204,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="read refs from FILE ('-' for stdin), one per line; blank lines and lines starting with # are skipped",
     )
-    cancel.add_argument(
-        "--all",
-        dest="scope",
-        metavar="LISTING",
-        help="cancel every task of LISTING (gcore or modelarts:DATASET_ID) that is not in a final state, or that "
-        "has one of the --status values",
+    _complete(
+        cancel.add_argument(
+            "--all",
+            dest="scope",
+            metavar="LISTING",
+            help="cancel every task of LISTING (gcore, modelarts or modelarts:DATASET_ID) that is not in a final "
+            "state, or that has one of the --status values",
+        ),
+        _listings,
     )
     _add_status(cancel, "with --all: cancel the tasks with one of these statuses (default: every task not in a "
                 "final state)")  # fmt: skip
@@ -191,8 +238,14 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="append",
         metavar="FILE",
-        help="skip every ref that FILE (the --json output of an earlier run) holds a complete record for; "
-        "may be given more than once",
+        help="skip every ref that FILE (the --json output of an earlier run) holds a record of a known outcome "
+        "for; may be given more than once",
+    )
+    cancel.add_argument(
+        "--output",
+        metavar="FILE",
+        help="append the JSON records to FILE instead of printing them; refs FILE already holds a record for are "
+        "not sent again (the same command run again resumes)",
     )
     cancel.add_argument(
         "--concurrency",
@@ -205,9 +258,10 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument(
         "--strict", action="store_true", help="count a task that had already finished as failed (TaskAlreadyFinished)"
     )
+    _add_quiet(cancel, "only the records (stdout) and the errors (stderr): no progress, no counts, no summary")
     _add_http(cancel)
-    ls = _tasks_parser(commands, "ls", "list the tasks of gcore or modelarts:DATASET_ID, lazily, page by page")
-    ls.add_argument("scope", metavar="LISTING", help="gcore or modelarts:DATASET_ID")
+    ls = _tasks_parser(commands, "ls", "list the tasks of gcore, modelarts or modelarts:DATASET_ID, page by page")
+    _complete(ls.add_argument("scope", metavar="LISTING", help="gcore, modelarts or modelarts:DATASET_ID"), _listings)
     _add_status(ls, "only the tasks with one of these statuses")
     ls.add_argument("--active", action="store_true", help="only the tasks not in a final state")
     status = _tasks_parser(commands, "status", "print the state of each task named")
@@ -230,18 +284,45 @@ def _tasks_parser(commands: Any, name: str, help: str) -> argparse.ArgumentParse
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="JSON lines even when stdout is a terminal")
+    _add_quiet(parser, "no count of the tasks printed on stderr (errors still are)")
     _add_http(parser)
     return parser
 
 
 def _add_status(parser: argparse.ArgumentParser, help: str) -> None:
-    parser.add_argument(
+    action = parser.add_argument(
         "--status",
         dest="statuses",
         type=_statuses,
         metavar="S,...",
         help=f"{help}; Gcore words such as PENDING,STARTED, ModelArts integers such as 1,4",
     )
+    _complete(action, _statuses_known)
+
+
+def _statuses_known() -> list[str]:
+    """Both providers' documented statuses (imported only when completing: parsing stays light)."""
+    from ..providers.gcore import STATES
+    from ..providers.modelarts import STATES as MA_STATES
+
+    return [*map(str, STATES), *map(str, MA_STATES)]
+
+
+def _add_quiet(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help=help)
+
+
+def _listings() -> list[str]:
+    return ["gcore", "modelarts", "modelarts:"]
+
+
+def _complete(action: argparse.Action, values: Callable[[], list[str]]) -> None:
+    """What argcomplete offers for an option's value (it reads the action's `completer` attribute)."""
+
+    def completer(prefix: str, **kwargs: Any) -> list[str]:
+        return [value for value in values() if value.startswith(prefix)]
+
+    action.completer = completer  # type: ignore[attr-defined]
 
 
 def _add_http(parser: argparse.ArgumentParser) -> None:

@@ -1,3 +1,41 @@
-"""One module per provider; each holds its Provider (refs, credentials, generated call) and its two clients."""
+"""The provider registry: one module per provider declares all of it (see `aitasks._core.Provider`).
 
-__all__: list[str] = []
+Built-in providers are imported on first use, so `import aitasks` stays cheap; a provider defined elsewhere joins
+with `register()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._core import Provider
+
+__all__ = ["clients", "get", "names", "register"]
+
+# name -> the module whose `PROVIDER` declares it, and whose `CLIENTS` are its blocking and asyncio clients
+_MODULES = {"gcore": "aitasks.providers.gcore", "modelarts": "aitasks.providers.modelarts"}
+
+
+def names() -> tuple[str, ...]:
+    """Every provider a ref may name, in registration order."""
+    return tuple(_MODULES)
+
+
+def register(module: str) -> None:
+    """Add the provider that `module` (importable by name) declares as `PROVIDER` and `CLIENTS`."""
+    name = importlib.import_module(module).PROVIDER.name
+    _MODULES[name] = module
+
+
+def get(name: str) -> type[Provider]:
+    """The provider declaration registered as `name` (KeyError when none is)."""
+    provider: type[Provider] = importlib.import_module(_MODULES[name]).PROVIDER
+    return provider
+
+
+def clients(name: str) -> tuple[Any, Any]:
+    """The blocking and asyncio client classes of provider `name`."""
+    pair: tuple[Any, Any] = importlib.import_module(_MODULES[name]).CLIENTS
+    return pair

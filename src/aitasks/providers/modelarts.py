@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Iterable, Iterator
-from enum import Enum
-from typing import cast
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any
 
 import httpx
 
-from aitasks_modelarts_api.api.dataset_management import auto_annotation_progress, list_tasks, stop_auto_annotation
-from aitasks_modelarts_api.client import Client as Generated
-from aitasks_modelarts_api.models.auto_annotation_progress_response import AutoAnnotationProgressResponse
-from aitasks_modelarts_api.models.error import Error
-from aitasks_modelarts_api.models.list_tasks_response import ListTasksResponse
-from aitasks_modelarts_api.models.running_task import RunningTask
+from aitasks_modelarts_api.api.dataset_management import (
+    auto_annotation_progress,
+    list_datasets,
+    list_tasks,
+    stop_auto_annotation,
+)
 from aitasks_modelarts_api.types import UNSET, Unset
 
 from .._auth import AKSKAuth, HeaderAuth, RequestAuth
-from .._clients import AsyncProviderClient, ClientBase, L, SyncProviderClient
+from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient, pager, scoped
 from .._config import check_project_id, check_secret, check_url, from_env
-from .._core import Call, Listing, Operation, Provider
+from .._core import Answer, Listing, Operation, Provider
 from .._errors import ConfigurationError
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
-from .._tasks import Page, Task, TaskState
+from .._tasks import Dataset, Page, Task, TaskState, ident, number, read_items, text, when
 from .._text import Redactor
-from .._wire import AsyncSender, Sender
 
-__all__ = ["AsyncModelArts", "ModelArts", "ModelArtsProvider"]
+__all__ = ["CLIENTS", "PROVIDER", "AsyncModelArts", "ModelArts", "ModelArtsProvider"]
 
 PAGE_SIZE = 100  # tasks per page of a listing: the most the list page allows (1-100)
 
@@ -44,37 +42,56 @@ STATES: dict[str | int, TaskState] = {
 }
 
 
-def _known(value: object) -> object:
-    """A value as received: an open enum's member becomes its plain value, UNSET becomes None."""
-    if isinstance(value, Enum):
-        return value.value
-    return None if isinstance(value, Unset) else value
-
-
-def _task(ref: TaskRef, model: AutoAnnotationProgressResponse | RunningTask) -> Task:
-    status, progress = _known(model.status), _known(model.progress)
-    kind = _known(model.type_) if isinstance(model, RunningTask) else None
-    name, created = _known(model.task_name), _known(model.create_time)
+def _task(item: Mapping[str, Any], ref: TaskRef) -> Task:
+    """A task from the details page's body or a list item, as received; odd fields left empty, `raw` keeps them."""
+    status, kind = item.get("status"), item.get("type")
     return Task(
         ref,
         TaskState.of(status, STATES),
-        status if isinstance(status, (int, str)) and not isinstance(status, bool) else None,
-        progress=float(progress) if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None,
-        name=name if isinstance(name, str) else None,
-        type=kind if isinstance(kind, (int, str)) and not isinstance(kind, bool) else None,
-        created_at=created if isinstance(created, str) else None,
+        status if isinstance(status, (str, int)) and not isinstance(status, bool) else None,
+        progress=number(item.get("progress")),
+        name=text(item.get("task_name")),
+        type=kind if isinstance(kind, (str, int)) and not isinstance(kind, bool) else None,
+        created_at=when(item.get("create_time")),
+        raw=item,
     )
 
 
-def _generated(exchange: Sender | AsyncSender) -> Generated:
-    """Our exchange as the generated functions' client: they only call `get_(async_)httpx_client().request`."""
-    return cast(Generated, exchange)
+def _page(key: str, total_key: str, build: Any, number_: int, answer: Answer) -> Page:
+    """Items under `key`: more follow after a full page, or while fewer than the `total_key` count were served."""
+    data = answer.data()
+    items, problems = read_items(data, key, build)
+    served = len(items) + len(problems)
+    total = data.get(total_key)
+    below_total = isinstance(total, int) and number_ * PAGE_SIZE + served < total
+    return Page(items, problems, served > 0 and (served >= PAGE_SIZE or below_total))
+
+
+def _dataset_of(item: Mapping[str, Any]) -> Dataset:
+    dataset_id = ident(item, "dataset_id")
+    _dataset(dataset_id)  # one path segment, as a ref's, or the item is reported
+    return Dataset(dataset_id, text(item.get("dataset_name")), raw=item)
+
+
+def _integer(status: object) -> object:
+    """A status sent as integer text ("1") filters as the integer it spells."""
+    return int(status) if isinstance(status, str) and status.strip().lstrip("-").isdigit() else status
+
+
+def _ref(dataset_id: str, task_id: str) -> TaskRef:
+    return TaskRef("modelarts", task_id, dataset_id=dataset_id)
 
 
 class ModelArtsProvider(Provider):
     """ModelArts answers 204 when it stopped the task; it documents no "already finished" status."""
 
     name = "modelarts"
+    scope = "dataset id"
+    states = STATES
+    variables = (
+        "MODELARTS_ENDPOINT, MODELARTS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID), and MODELARTS_TOKEN or "
+        "HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN)"
+    )
 
     def __init__(
         self,
@@ -89,8 +106,8 @@ class ModelArtsProvider(Provider):
         url, url_source = from_env(endpoint, "endpoint", "MODELARTS_ENDPOINT")
         if url is None:
             raise ConfigurationError(
-                "no ModelArts endpoint: pass endpoint= or set MODELARTS_ENDPOINT "
-                "(e.g. https://modelarts.eu-de.otc.t-systems.com)"
+                "no ModelArts endpoint: set MODELARTS_ENDPOINT (or pass endpoint=), "
+                "e.g. https://modelarts.eu-de.otc.t-systems.com"
             )
         self.base_url = check_url(url, url_source)
         project, project_source = from_env(
@@ -98,7 +115,7 @@ class ModelArtsProvider(Provider):
         )
         if project is None:
             raise ConfigurationError(
-                "no ModelArts project id: pass project_id= or set MODELARTS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID)"
+                "no ModelArts project id: set MODELARTS_PROJECT_ID or HUAWEICLOUD_SDK_PROJECT_ID (or pass project_id=)"
             )
         self.project_id = check_project_id(project, project_source)
         self.auth, self.redact = self._credentials(token, access_key, secret_key, security_token)
@@ -119,16 +136,16 @@ class ModelArtsProvider(Provider):
         sk, sk_source = from_env(secret_key, "secret_key", "HUAWEICLOUD_SDK_SK")
         if ak is None and sk is None:
             raise ConfigurationError(
-                "no ModelArts credentials: pass token= or access_key=/secret_key=, or set MODELARTS_TOKEN "
-                "or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"
+                "no ModelArts credentials: set MODELARTS_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK "
+                "(or pass token= or access_key=/secret_key=)"
             )
         if ak is None:
             raise ConfigurationError(
-                "a secret key is set but no access key: pass access_key= or set HUAWEICLOUD_SDK_AK"
+                "a secret key is set but no access key: set HUAWEICLOUD_SDK_AK (or pass access_key=)"
             )
         if sk is None:
             raise ConfigurationError(
-                "an access key is set but no secret key: pass secret_key= or set HUAWEICLOUD_SDK_SK"
+                "an access key is set but no secret key: set HUAWEICLOUD_SDK_SK (or pass secret_key=)"
             )
         check_secret(ak, ak_source)
         check_secret(sk, sk_source)
@@ -142,152 +159,120 @@ class ModelArtsProvider(Provider):
         auth = AKSKAuth(ak, sk, self.project_id, sec)
         return auth, Redactor(sk, sec)
 
-    def ref(self, value: str | TaskRef) -> TaskRef:
-        return TaskRef.parse(value, "modelarts")
+    @classmethod
+    def status(cls, value: object) -> int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value in STATES:
+            return value
+        raise ValueError(f"{value!r} is not a ModelArts task status: use {', '.join(map(str, STATES))}")
 
     def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
-        args = (self.project_id, ref.dataset_id or "", ref.task_id)
-        return Operation(
-            "stop",
-            lambda c: stop_auto_annotation.sync_detailed(*args, client=_generated(c)),
-            lambda c: stop_auto_annotation.asyncio_detailed(*args, client=_generated(c)),
-            answers=frozenset({204}),
-            result=functools.partial(cancel_result, ref=ref, success=204, json=False, strict=strict),
-        )
+        args = stop_auto_annotation.request_args(self.project_id, ref.dataset_id or "", ref.task_id)
+        result = functools.partial(cancel_result, ref=ref, success=204, json=False, strict=strict)
+        return Operation("stop", args, frozenset({204}), result)
 
     def get(self, ref: TaskRef) -> Operation[Task]:
-        args = (self.project_id, ref.dataset_id or "", ref.task_id)
-        return Operation(
-            "get",
-            lambda c: auto_annotation_progress.sync_detailed(*args, client=_generated(c)),
-            lambda c: auto_annotation_progress.asyncio_detailed(*args, client=_generated(c)),
-            answers=frozenset({200}),
-            result=lambda call: _task(ref, call.model(AutoAnnotationProgressResponse)),
-        )
+        args = auto_annotation_progress.request_args(self.project_id, ref.dataset_id or "", ref.task_id)
+        return Operation("get", args, frozenset({200}), lambda answer: _task(answer.data(), ref))
 
-    def listings(
-        self, dataset_id: str, statuses: Iterable[int], type_: str | None, task_name: str | None
-    ) -> list[tuple[int, Listing]]:
-        """The dataset's tasks (`type` and `task_name` filter on ModelArts, statuses here); pages count from 0.
+    def listings(self, dataset_id: str, type_: str | None, task_name: str | None) -> list[Listing]:
+        """The dataset's tasks (`type` and `task_name` filter on ModelArts); pages count from 0.
 
         Without a type ModelArts lists auto labeling tasks only, so auto grouping tasks are a second listing.
         """
-        types: list[str | Unset] = [UNSET, "auto-grouping"] if type_ is None else [type_]
         name = task_name or UNSET
-        return [(0, functools.partial(self._page, dataset_id, frozenset(statuses), kind, name)) for kind in types]
 
-    def _page(
-        self, dataset_id: str, statuses: frozenset[int], type_: str | Unset, task_name: str | Unset, number: int
-    ) -> Operation[Page]:
-        # `offset` is the page number, from 0: the page calls it "Start page for pagination display".
-        args = (self.project_id, dataset_id)
-        send = functools.partial(
-            list_tasks.sync_detailed, *args, offset=number, limit=PAGE_SIZE, type_=type_, task_name=task_name
+        def build(item: Mapping[str, Any]) -> Task:
+            return _task(item, _ref(dataset_id, ident(item, "task_id")))
+
+        def page(kind: str | Unset, number_: int) -> Operation[Page]:
+            # `offset` is the page number, from 0: the page calls it "Start page for pagination display".
+            args = list_tasks.request_args(
+                self.project_id, dataset_id, offset=number_, limit=PAGE_SIZE, type_=kind, task_name=name
+            )
+            result = functools.partial(_page, "tasks", "total_count", build, number_)
+            return Operation("list", args, frozenset({200}), result)
+
+        kinds: list[str | Unset] = [UNSET, "auto-grouping"] if type_ is None else [type_]
+        return [(0, functools.partial(page, kind)) for kind in kinds]
+
+    def datasets(self) -> Listing:
+        """The project's datasets (`offset` a page index from 0, as on the task list)."""
+
+        def page(number_: int) -> Operation[Page]:
+            args = list_datasets.request_args(self.project_id, offset=number_, limit=PAGE_SIZE)
+            result = functools.partial(_page, "datasets", "total_number", _dataset_of, number_)
+            return Operation("datasets", args, frozenset({200}), result)
+
+        return (0, page)
+
+
+class _ModelArtsClient(ClientBase[L, H]):
+    """Construction and `tasks()`, written once for the blocking and the asyncio client."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str | None = None,
+        project_id: str | None = None,
+        token: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        security_token: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: H | None = None,
+    ) -> None:
+        provider = ModelArtsProvider(
+            endpoint=endpoint,
+            project_id=project_id,
+            token=token,
+            access_key=access_key,
+            secret_key=secret_key,
+            security_token=security_token,
         )
-        asend = functools.partial(
-            list_tasks.asyncio_detailed, *args, offset=number, limit=PAGE_SIZE, type_=type_, task_name=task_name
-        )
-        return Operation(
-            "list",
-            lambda c: send(client=_generated(c)),
-            lambda c: asend(client=_generated(c)),
-            answers=frozenset({200}),
-            result=functools.partial(self._read_page, dataset_id, statuses, number),
-        )
+        super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
-    def _read_page(self, dataset_id: str, statuses: frozenset[int], number: int, call: Call[Page]) -> Page:
-        model = call.model(ListTasksResponse)
-        items = model.tasks if not isinstance(model.tasks, Unset) else []
-        tasks = [
-            _task(TaskRef("modelarts", item.task_id, dataset_id=dataset_id), item)
-            for item in items
-            if isinstance(item.task_id, str) and item.task_id
-        ]
-        if statuses:
-            tasks = [task for task in tasks if task.status in statuses]
-        total = model.total_count if isinstance(model.total_count, int) else None
-        return Page(tasks, more=bool(items) and (total is None or (number + 1) * PAGE_SIZE < total))
-
-    def fields(self, parsed: object) -> tuple[str | None, str | None]:
-        if not isinstance(parsed, Error):
-            return None, None
-        code = parsed.error_code if isinstance(parsed.error_code, str) else None
-        for text in (parsed.error_msg, parsed.error_message):
-            if isinstance(text, str):
-                return code, text
-        return code, None
-
-
-class _ModelArtsTasks(ClientBase[L]):
-    """`tasks()`, written once for the blocking and the asyncio client."""
+    def datasets(self) -> Any:
+        """The project's datasets, lazily over all pages (each once; items without a usable id: IncompleteListing)."""
+        provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
+        return self._listing(pager(provider.name, [provider.datasets()]))
 
     def tasks(
         self,
-        dataset_id: str,
+        dataset_id: str | None = None,
         *,
         status: int | Iterable[int] | None = None,
         type: str | None = None,
         task_name: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the dataset, lazily over all pages; `type` and `task_name` filter on ModelArts,
-        `status` (one or several of -1..5) and `active` (not in a final state) here."""
+        """Every task of the dataset (of every dataset of the project without one) once, lazily, dataset by dataset;
+        `type` and `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here.
+
+        A dataset whose listing fails is named in the IncompleteListing raised at the end; the others are listed.
+        """
+        values = [status] if isinstance(status, (int, str)) else list(status or ())
+        statuses = frozenset(ModelArtsProvider.status(s) for s in values)
+
+        def keep(task: Task) -> bool:
+            wanted = not statuses or _integer(task.status) in statuses
+            return wanted and not (active and task.final)
+
         provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(provider.listings(_dataset(dataset_id), _statuses(status), type, task_name), active)
+        if dataset_id is not None:
+            return self._listing(pager(provider.name, provider.listings(_dataset(dataset_id), type, task_name), keep))
+        projects = pager(provider.name, [provider.datasets()])
+        return self._listing(scoped(provider.name, projects, lambda ds: provider.listings(ds, type, task_name), keep))
 
 
-class ModelArts(_ModelArtsTasks[Iterator[Task]], SyncProviderClient):
+class ModelArts(_ModelArtsClient[Iterator[Task], httpx.Client], SyncProviderClient):
     """Stop ModelArts intelligent tasks: `ModelArts().cancel("DATASET_ID/TASK_ID")`."""
 
-    def __init__(
-        self,
-        *,
-        endpoint: str | None = None,
-        project_id: str | None = None,
-        token: str | None = None,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-        security_token: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        provider = ModelArtsProvider(
-            endpoint=endpoint,
-            project_id=project_id,
-            token=token,
-            access_key=access_key,
-            secret_key=secret_key,
-            security_token=security_token,
-        )
-        super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
-
-class AsyncModelArts(_ModelArtsTasks[AsyncIterator[Task]], AsyncProviderClient):
+class AsyncModelArts(_ModelArtsClient[AsyncIterator[Task], httpx.AsyncClient], AsyncProviderClient):
     """Stop ModelArts intelligent tasks from async code: `await AsyncModelArts().cancel("DATASET_ID/TASK_ID")`."""
-
-    def __init__(
-        self,
-        *,
-        endpoint: str | None = None,
-        project_id: str | None = None,
-        token: str | None = None,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-        security_token: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        provider = ModelArtsProvider(
-            endpoint=endpoint,
-            project_id=project_id,
-            token=token,
-            access_key=access_key,
-            secret_key=secret_key,
-            security_token=security_token,
-        )
-        super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
 
 def _dataset(dataset_id: str) -> str:
@@ -295,10 +280,5 @@ def _dataset(dataset_id: str) -> str:
     return TaskRef("modelarts", "-", dataset_id=dataset_id).dataset_id or ""
 
 
-def _statuses(status: int | Iterable[int] | None) -> list[int]:
-    """One status or several, each an integer (the API's statuses are -1..5; others are kept, not refused)."""
-    values = [status] if isinstance(status, int) else list(status or ())
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"a ModelArts status is an integer such as 1 (running), got {value!r}")
-    return values
+PROVIDER = ModelArtsProvider
+CLIENTS = (ModelArts, AsyncModelArts)

@@ -13,8 +13,9 @@ with FakeCloud() as fake:
 from .._retry import no_backoff
 from ._fake_cloud import FakeCloud
 from ._faults import Fault, FaultKind, Malformation, Provider
+from ._gcore import GCORE_FINISHED, GCORE_RUNNING
+from ._modelarts import MODELARTS_FINISHED, MODELARTS_RUNNING, MODELARTS_STOPPING
 from ._records import RecordedRequest, RequestHeaders
-from ._tasks import GCORE_FINISHED, GCORE_RUNNING, MODELARTS_FINISHED, MODELARTS_RUNNING, MODELARTS_STOPPING
 
 __all__ = [
     "GCORE_FINISHED",

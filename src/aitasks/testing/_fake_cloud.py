@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from ._faults import Fault, FaultTarget, Malformation, Operation, Provider
+from ._faults import Fault, FaultTarget, Malformation
+from ._gcore import FEATURE_DISABLED
 from ._records import RecordedRequest
 from ._server import FakeServer
-from ._state import CloudState, Credentials, task_key
+from ._state import CloudState, Config
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     import aitasks
 
@@ -28,15 +29,25 @@ DEFAULT_SECRET_KEY = "fake-secret-key"
 Auth = Literal["token", "aksk"]
 
 
+class Where(TypedDict, total=False):
+    """Which calls a fault applies to, and how many times (default 1); an omitted key matches any call."""
+
+    times: int
+    provider: str | None
+    task_id: str | None
+    dataset_id: str | None
+    operation: str | None
+
+
 class FakeCloud:
     """A real HTTP/1.1 server on loopback that serves the Gcore and ModelArts task APIs from memory.
 
     Both providers' cancel (stop), get-one-task and paged-list operations, with the statuses, bodies, filters and
     pagination the vendors document. Use it as a context manager (or `start()`/`stop()`); it is thread-safe, so
     sync tests, async tests and the server's own threads can all touch it. Seed tasks with
-    `add_gcore_task`/`add_modelarts_task`, read them with `task_status`/`cancel_count`, break calls with
-    `fail_next`/`delay_next`/`drop_next`/`malform_next`, and assert on `requests`. A ModelArts stop leaves a task
-    stopping (4) for `modelarts_stop_delay` seconds, then stopped (5).
+    `add_gcore_task`/`add_modelarts_task`, read them with `task_status`/`cancel_count`, remove them with
+    `delete_task` or `reset`, break calls with `fail_next`/`delay_next`/`drop_next`/`malform_next`, and assert on
+    `requests`. A ModelArts stop leaves a task stopping (4) for `modelarts_stop_delay` seconds, then stopped (5).
     """
 
     def __init__(
@@ -53,8 +64,8 @@ class FakeCloud:
         modelarts_stop_delay: float = 0.5,
     ) -> None:
         self._address = (host, port)
-        credentials = Credentials(gcore_api_key, project_id, token, access_key, secret_key, security_token)
-        self._state = CloudState(credentials, modelarts_stop_delay=modelarts_stop_delay)
+        config = Config(gcore_api_key, project_id, token, access_key, secret_key, security_token, modelarts_stop_delay)
+        self._state = CloudState(config)
         self._server: FakeServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -116,32 +127,32 @@ class FakeCloud:
     @property
     def gcore_api_key(self) -> str:
         """The API key the Gcore route accepts."""
-        return self._state.credentials.gcore_api_key
+        return self._state.config.gcore_api_key
 
     @property
     def modelarts_stop_delay(self) -> float:
         """Seconds a stopped ModelArts task stays stopping (4) before it is stopped (5)."""
-        return self._state.modelarts_stop_delay
+        return self._state.config.modelarts_stop_delay
 
     @property
     def project_id(self) -> str:
         """The only ModelArts project that exists."""
-        return self._state.credentials.project_id
+        return self._state.config.project_id
 
     @property
     def token(self) -> str:
         """The X-Auth-Token the ModelArts route accepts."""
-        return self._state.credentials.token
+        return self._state.config.token
 
     @property
     def access_key(self) -> str:
         """The AK of the accepted AK/SK pair."""
-        return self._state.credentials.access_key
+        return self._state.config.access_key
 
     @property
     def secret_key(self) -> str:
         """The SK of the accepted AK/SK pair."""
-        return self._state.credentials.secret_key
+        return self._state.config.secret_key
 
     def env(self) -> dict[str, str]:
         """The seven variables that point the library and the `aitasks` CLI here (eight with a security token)."""
@@ -154,8 +165,8 @@ class FakeCloud:
             "HUAWEICLOUD_SDK_AK": self.access_key,
             "HUAWEICLOUD_SDK_SK": self.secret_key,
         }
-        if self._state.credentials.security_token is not None:
-            env["HUAWEICLOUD_SDK_SECURITY_TOKEN"] = self._state.credentials.security_token
+        if self._state.config.security_token is not None:
+            env["HUAWEICLOUD_SDK_SECURITY_TOKEN"] = self._state.config.security_token
         return env
 
     # --- tasks -----------------------------------------------------------------------------------------------
@@ -164,7 +175,7 @@ class FakeCloud:
         self, task_id: str, status: str = "STARTED", *, task_name: str | None = None, progress: int | None = None
     ) -> None:
         """Create (or reset) a Gcore task: a documented status, task_name (default "transcription") and progress."""
-        self._state.add_gcore_task(task_id, status, task_name=task_name, progress=progress)
+        self.add_task("gcore", task_id, status=status, task_name=task_name, progress=progress)
 
     def add_modelarts_task(
         self,
@@ -176,113 +187,89 @@ class FakeCloud:
         task_name: str | None = None,
         progress: float | None = None,
     ) -> None:
-        """Create (or reset) a ModelArts task: an integer status -1..5, type (default "auto-label"), name, progress."""
-        self._state.add_modelarts_task(
-            dataset_id, task_id, status, task_type=task_type, task_name=task_name, progress=progress
-        )
+        """Create (or reset) a ModelArts task: an integer status -1..5, type (default "auto-label"), name, progress.
 
-    def task_status(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> str | int:
+        Its dataset is created too when it is new."""
+        fields = {"status": status, "type": task_type, "task_name": task_name, "progress": progress}
+        self.add_task("modelarts", task_id, dataset_id, **fields)
+
+    def add_task(self, provider: str, task_id: str, dataset_id: str | None = None, **fields: Any) -> None:
+        """Create (or reset) a task of any registered provider; fields are the control API's (None: default)."""
+        given = {name: value for name, value in fields.items() if value is not None}
+        self._state.add_task(provider, task_id, dataset_id, given)
+
+    def add_modelarts_dataset(self, dataset_id: str, *, dataset_name: str | None = None) -> None:
+        """Create (or rename) a ModelArts dataset without tasks; dataset_name defaults to the id."""
+        fields = {} if dataset_name is None else {"dataset_name": dataset_name}
+        self._state.add_dataset("modelarts", dataset_id, fields)
+
+    def delete_task(self, provider: str, task_id: str, dataset_id: str | None = None) -> None:
+        """Forget a task (calls then answer 404; its dataset stays); KeyError when it does not exist."""
+        self._state.delete_task(self._state.key(provider, task_id, dataset_id))
+
+    def reset(self) -> None:
+        """Forget every task, dataset, cancel count, queued fault and logged request, and re-enable Gcore."""
+        self._state.reset()
+
+    def task_status(self, provider: str, task_id: str, dataset_id: str | None = None) -> str | int:
         """A task's current status (a Gcore string, a ModelArts integer); KeyError when it does not exist."""
-        return self._state.task_status(task_key(provider, task_id, dataset_id))
+        status: str | int = self._state.describe(self._state.key(provider, task_id, dataset_id))["status"]
+        return status
 
-    def cancel_count(self, provider: Provider, task_id: str, dataset_id: str | None = None) -> int:
-        """How many calls actually cancelled this task (0 or 1 unless it was re-seeded)."""
-        return self._state.cancel_count(task_key(provider, task_id, dataset_id))
+    def cancel_count(self, provider: str, task_id: str, dataset_id: str | None = None) -> int:
+        """How many calls actually cancelled this task since it was seeded (0 or 1); 0 when it does not exist."""
+        try:
+            cancels: int = self._state.describe(self._state.key(provider, task_id, dataset_id))["cancels"]
+        except KeyError:  # never seeded, or deleted
+            return 0
+        return cancels
 
     def set_gcore_feature_disabled(self, disabled: bool = True) -> None:
         """Make every Gcore call (cancel, get, list) answer 422 (the account lacks the AI feature), or undo it."""
-        self._state.set_gcore_feature_disabled(disabled)
+        self._state.set_flag(FEATURE_DISABLED, disabled)
 
     # --- faults ----------------------------------------------------------------------------------------------
 
-    def inject(
-        self,
-        fault: Fault,
-        *,
-        times: int = 1,
-        provider: Provider | None = None,
-        task_id: str | None = None,
-        dataset_id: str | None = None,
-        operation: Operation | None = None,
-    ) -> None:
-        """Apply `fault` to the next `times` calls matching provider/task/dataset/operation (None: any)."""
-        self._state.inject(fault, FaultTarget(provider, task_id, dataset_id, operation), times)
+    def inject(self, fault: Fault, **where: Unpack[Where]) -> None:
+        """Apply `fault` to the next `times` (default 1) calls matching provider/task/dataset/operation (None: any)."""
+        target = FaultTarget(
+            where.get("provider"), where.get("task_id"), where.get("dataset_id"), where.get("operation")
+        )
+        self._state.inject(fault, target, where.get("times", 1))
 
     def fail_next(
         self,
         status: int,
         *,
-        times: int = 1,
-        provider: Provider | None = None,
-        task_id: str | None = None,
-        dataset_id: str | None = None,
-        operation: Operation | None = None,
         retry_after: float | str | None = None,
         body: bytes | str | Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
         delay: float = 0.0,
+        **where: Unpack[Where],
     ) -> None:
         """Answer the next matching calls with `status` (and Retry-After/body/headers) without touching state."""
-        fault = Fault.respond(status, body=body, retry_after=retry_after, headers=headers, delay=delay)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
+        self.inject(Fault.respond(status, body=body, retry_after=retry_after, headers=headers, delay=delay), **where)
 
-    def delay_next(
-        self,
-        seconds: float,
-        *,
-        times: int = 1,
-        provider: Provider | None = None,
-        task_id: str | None = None,
-        dataset_id: str | None = None,
-        operation: Operation | None = None,
-    ) -> None:
+    def delay_next(self, seconds: float, **where: Unpack[Where]) -> None:
         """Hold the next matching calls for `seconds`, then answer them normally (state may change)."""
-        self.inject(
-            Fault.slow(seconds),
-            times=times,
-            provider=provider,
-            task_id=task_id,
-            dataset_id=dataset_id,
-            operation=operation,
-        )
+        self.inject(Fault.slow(seconds), **where)
 
-    def drop_next(
-        self,
-        *,
-        times: int = 1,
-        provider: Provider | None = None,
-        task_id: str | None = None,
-        dataset_id: str | None = None,
-        operation: Operation | None = None,
-        delay: float = 0.0,
-    ) -> None:
+    def drop_next(self, *, delay: float = 0.0, **where: Unpack[Where]) -> None:
         """Close the connection of the next matching calls without any response."""
-        fault = Fault.drop(delay=delay)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
+        self.inject(Fault.drop(delay=delay), **where)
 
-    def malform_next(
-        self,
-        malformation: Malformation,
-        *,
-        status: int | None = None,
-        times: int = 1,
-        provider: Provider | None = None,
-        task_id: str | None = None,
-        dataset_id: str | None = None,
-        operation: Operation | None = None,
-    ) -> None:
+    def malform_next(self, malformation: Malformation, *, status: int | None = None, **where: Unpack[Where]) -> None:
         """Answer the next matching calls with a broken body (see `Fault.malformed`)."""
-        fault = Fault.malformed(malformation, status=status)
-        self.inject(fault, times=times, provider=provider, task_id=task_id, dataset_id=dataset_id, operation=operation)
+        self.inject(Fault.malformed(malformation, status=status), **where)
 
     @property
     def pending_faults(self) -> int:
         """Fault uses still queued (0 once every injected fault has fired)."""
-        return self._state.pending_faults()
+        return sum(left for _, _, left in self._state.faults())
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""
-        self._state.clear_faults()
+        self._state.faults(clear=True)
 
     # --- the request log -------------------------------------------------------------------------------------
 
@@ -293,7 +280,7 @@ class FakeCloud:
 
     def clear_requests(self) -> None:
         """Forget the request log."""
-        self._state.clear_requests()
+        self._state.requests(clear=True)
 
     # --- clients of the library, already pointed here --------------------------------------------------------
 
@@ -301,17 +288,13 @@ class FakeCloud:
         """An `aitasks.Gcore` for this fake; keyword arguments go to the constructor."""
         import aitasks
 
-        kwargs.setdefault("api_key", self.gcore_api_key)
-        kwargs.setdefault("base_url", self.base_url)
-        return aitasks.Gcore(**kwargs)
+        return aitasks.Gcore(**{"api_key": self.gcore_api_key, "base_url": self.base_url, **kwargs})
 
     def async_gcore_client(self, **kwargs: Any) -> aitasks.AsyncGcore:
         """An `aitasks.AsyncGcore` for this fake."""
         import aitasks
 
-        kwargs.setdefault("api_key", self.gcore_api_key)
-        kwargs.setdefault("base_url", self.base_url)
-        return aitasks.AsyncGcore(**kwargs)
+        return aitasks.AsyncGcore(**{"api_key": self.gcore_api_key, "base_url": self.base_url, **kwargs})
 
     def _modelarts_kwargs(self, auth: Auth, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.setdefault("endpoint", self.base_url)
@@ -321,8 +304,8 @@ class FakeCloud:
         elif auth == "aksk":
             kwargs.setdefault("access_key", self.access_key)
             kwargs.setdefault("secret_key", self.secret_key)
-            if self._state.credentials.security_token is not None:
-                kwargs.setdefault("security_token", self._state.credentials.security_token)
+            if self._state.config.security_token is not None:
+                kwargs.setdefault("security_token", self._state.config.security_token)
         else:
             raise ValueError(f"auth must be 'token' or 'aksk', not {auth!r}")
         return kwargs

@@ -8,16 +8,16 @@ from typing import Literal, get_args
 
 import attrs
 
-__all__ = ["Fault", "FaultKind", "FaultTarget", "Malformation", "Operation", "Provider"]
+from ._provider import NO_BODY, FakeProvider, Reply, Route, reason
 
-Provider = Literal["gcore", "modelarts"]
-Operation = Literal["cancel", "get", "list"]
+__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultTarget", "Malformation", "Provider", "fault_reply"]
+
+Provider = Literal["gcore", "modelarts"]  # the built-in providers; a registered one is matched by its name
 FaultKind = Literal["respond", "delay", "close", "malformed"]
 Malformation = Literal["invalid_json", "html", "invalid_utf8", "truncated", "empty"]
 
 MALFORMATIONS: tuple[str, ...] = get_args(Malformation)
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
-OPERATIONS: tuple[str, ...] = get_args(Operation)
 
 
 def _check_status(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
@@ -38,9 +38,9 @@ class Fault:
     - respond: answer `status` with `body` (default: the provider's JSON error shape) and `headers`.
     - delay: wait `delay` seconds, then handle the call normally (it may change task state).
     - close: close the connection without any response (after `delay`).
-    - malformed: answer `status` (default: 200 on a get or list; on a cancel 202 on Gcore, 404 on ModelArts: all
-      documented JSON bodies) with a broken body: invalid JSON, HTML, invalid UTF-8, a body shorter than its
-      Content-Length, or nothing.
+    - malformed: answer `status` (default: the route's `body_status`, a documented status with a JSON body: 200
+      on a get or list; on a cancel 202 on Gcore, 404 on ModelArts) with a broken body: invalid JSON, HTML,
+      invalid UTF-8, a body shorter than its Content-Length, or nothing.
 
     A call answered by a respond/close/malformed fault never changes task state.
     """
@@ -99,16 +99,34 @@ def _as_bytes(body: bytes | str | Mapping[str, object] | None) -> bytes | None:
 class FaultTarget:
     """Which calls a fault applies to; None matches anything (a task id never matches a list call)."""
 
-    provider: Provider | None = None
+    provider: str | None = None
     task_id: str | None = None
     dataset_id: str | None = None
-    operation: Operation | None = attrs.field(default=None, validator=attrs.validators.in_((None, *OPERATIONS)))
+    operation: str | None = None
 
-    def matches(self, provider: Provider, task_id: str | None, dataset_id: str | None, operation: Operation) -> bool:
+    def matches(self, provider: str, task_id: str | None, dataset_id: str | None, operation: str) -> bool:
         """True when the call is this operation on this provider, task and dataset (where given)."""
-        return (
-            (self.provider is None or self.provider == provider)
-            and (self.task_id is None or self.task_id == task_id)
-            and (self.dataset_id is None or self.dataset_id == dataset_id)
-            and (self.operation is None or self.operation == operation)
-        )
+        call = (provider, task_id, dataset_id, operation)
+        return all(want is None or want == got for want, got in zip(attrs.astuple(self), call, strict=True))
+
+
+def fault_reply(fault: Fault, provider: FakeProvider, route: Route) -> Reply:
+    """The reply an answering fault sends in place of the provider."""
+    if fault.kind == "close":
+        return Reply(0, action="close")
+    status = fault.status if fault.status is not None else route.body_status
+    default = provider.error(status, reason(status)).body
+    if fault.kind == "respond":
+        if status in NO_BODY:
+            return Reply(status, b"", None, fault.headers)
+        return Reply(status, default if fault.body is None else fault.body, "application/json", fault.headers)
+    if fault.malformation == "invalid_json":
+        return Reply(status, default[: len(default) // 2] + b"\x00}{", "application/json")
+    if fault.malformation == "html":
+        html = f"<html><head><title>{status} {reason(status)}</title></head><body>nginx</body></html>"
+        return Reply(status, html.encode(), "text/html; charset=utf-8")
+    if fault.malformation == "invalid_utf8":
+        return Reply(status, b'{"error": "\xff\xfe\xc3\x28", "error_msg": "\xed\xa0\x80"}', "application/json")
+    if fault.malformation == "truncated":
+        return Reply(status, default, "application/json", action="truncate")
+    return Reply(status, b"", "application/json")  # "empty"

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Literal
 
 import attrs
 
-from ._faults import Fault, Operation
+from ._faults import Fault
 
-__all__ = ["RecordedRequest", "RequestHeaders", "Route"]
-
-Route = Literal["gcore", "modelarts", "control", "unknown"]
+__all__ = ["RecordedRequest", "RequestHeaders"]
 
 SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "proxy-authorization"})
 
@@ -62,8 +59,8 @@ class RecordedRequest:
     method: str
     raw_path: str
     query: str
-    route: Route
-    operation: Operation | None = None  # which provider operation the path names (None off the provider routes)
+    route: str  # the provider's name, "control" or "unknown"
+    operation: str | None = None  # which provider operation the path names (None off the provider routes)
     task_id: str | None = None
     dataset_id: str | None = None
     project_id: str | None = None

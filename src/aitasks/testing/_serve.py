@@ -9,16 +9,22 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from ._control import ENDPOINTS
 from ._fake_cloud import FakeCloud
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
+    width = max(len(route.template) for route, _ in ENDPOINTS) + 2
+    endpoints = "\n".join(f"  {route.method:<7}{route.template:<{width}}{summary}" for route, summary in ENDPOINTS)
     parser = argparse.ArgumentParser(
         prog="aitasks fake-cloud",
-        description="Serve fake Gcore and ModelArts task APIs (cancel, get, list) on one base URL until interrupted. "
-        "Prints KEY=VALUE lines for eval/export; seed tasks with POST /_fake/tasks.",
+        description="Serve fake Gcore and ModelArts task APIs (cancel, get, list) on one base URL until\n"
+        "interrupted. Prints KEY=VALUE lines for eval/export; seed tasks with POST /_fake/tasks.",
+        epilog="control and faults API (JSON bodies; each {id} is one percent-encoded path segment;\n"
+        f"a bad body answers 400 naming what is wrong):\n{endpoints}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import selectors
 import socket
 import socketserver
@@ -12,24 +13,15 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ._control import control
+from . import _control
+from ._provider import Reply, error_reply, owner, parse_target, reason
 from ._records import RequestHeaders
-from ._replies import Reply, gcore_error, modelarts_error, reason
-from ._routes import METHODS, Target, parse_target
 from ._state import CloudState, Incoming
 
 __all__ = ["FakeServer"]
 
 MAX_BODY = 1 << 20  # no operation has a body; anything near this size is a client bug or an attack
 _NO_LENGTH = frozenset({204, 304})
-
-
-class _BadBody(Exception):
-    """The request body cannot be read (bad framing or too large)."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
 
 
 class FakeServer(ThreadingHTTPServer):
@@ -44,7 +36,7 @@ class FakeServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._connection_count = 0
+        self.connection_numbers = itertools.count(1)  # so the request log shows keep-alive reuse
         self._served = threading.Event()
         self._wake_reader, self._wake_writer = socket.socketpair()
         try:
@@ -53,12 +45,6 @@ class FakeServer(ThreadingHTTPServer):
             self._wake_reader.close()
             self._wake_writer.close()
             raise
-
-    def next_connection_number(self) -> int:
-        """Number the connections, so the request log shows keep-alive reuse."""
-        with self._connections_lock:
-            self._connection_count += 1
-            return self._connection_count
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn, a reverse DNS lookup that can take seconds.
@@ -150,70 +136,63 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol errors found by the standard library get a JSON body too, then the connection closes."""
         self.close_connection = True
-        self._write(gcore_error(code, message or reason(code)), uuid.uuid4().hex)
+        self._write(error_reply(code, message or reason(code)), uuid.uuid4().hex)
 
     def setup(self) -> None:
         super().setup()
-        self.connection_number = self.server.next_connection_number()
+        self.connection_number = next(self.server.connection_numbers)
 
     def _handle(self) -> None:
-        state = self.server.state
+        state, body = self.server.state, self._read_body()
+        target = parse_target(self.path, state.providers, _control.ROUTES)
         headers = RequestHeaders(list(self.headers.items()))
-        try:
-            body, bad_body = self._read_body(), None
-        except _BadBody as exc:
+        raw = body if isinstance(body, bytes) else b""
+        call = Incoming(target, self.command, headers, raw, uuid.uuid4().hex, self.connection_number)
+        if isinstance(body, Reply):  # bad framing or too large: answered, logged, and the connection closes
             self.close_connection = True
-            body, bad_body = b"", exc.reply
-        incoming = Incoming(
-            parse_target(self.path), self.command, headers, body, uuid.uuid4().hex, self.connection_number
-        )
-        if bad_body is not None:
-            state.record(incoming, bad_body)
-            self._write(bad_body, incoming.request_id)
+            state.record(call, body)
+            self._write(body, call.request_id)
             return
         try:
-            reply = self._route(incoming)
+            reply = self._route(call)
         except Exception as exc:  # a bug in the fake must still answer, not hang the client
-            reply = gcore_error(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
-            state.record(incoming, reply)
+            reply = error_reply(500, f"aitasks fake cloud internal error: {type(exc).__name__}")
+            state.record(call, reply)
         if reply is not None:
-            self._write(reply, incoming.request_id)
+            self._write(reply, call.request_id)
 
     def _route(self, incoming: Incoming) -> Reply | None:
         state, target = self.server.state, incoming.target
-        if target.route == "gcore" or target.route == "modelarts":
-            assert target.operation is not None
-            if incoming.method != METHODS[target.operation]:
-                reply = _not_allowed(target)
-            else:
-                fault = state.take_fault(target)
-                if fault is not None and fault.delay and self.server.stopping.wait(fault.delay):
-                    self.close_connection = True
-                    return None
-                return state.answer(incoming, fault)
-        elif target.route == "control":
-            reply = control(state, incoming.method, target.raw_path, incoming.body)
-        elif target.raw_path.startswith("/v2/"):
-            reply = modelarts_error(404, "APIG.0101", "The API does not exist or has not been published.")
+        provider = state.providers.get(target.route) or owner(target.raw_path, state.providers)
+        if target.route == "control":
+            reply = _control.control(state, incoming)
+        elif target.route in state.providers and incoming.operation is not None:
+            fault = state.take_fault(incoming)
+            if fault is not None and fault.delay and self.server.stopping.wait(fault.delay):
+                self.close_connection = True
+                return None
+            return state.answer(incoming, fault)
+        elif target.matches:
+            allowed = ", ".join(route.method for route in target.matches)
+            message = f"Method not allowed; use {allowed}."
+            reply = (provider.error if provider else error_reply)(405, message, (("Allow", allowed),))
         else:
-            reply = gcore_error(404, "Not found")
+            reply = (provider.error if provider else error_reply)(404, "Not found")
         state.record(incoming, reply)
         return reply
 
-    def _read_body(self) -> bytes:
+    def _read_body(self) -> bytes | Reply:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return b""
         if not length_header.strip().isdigit():
-            raise _BadBody(gcore_error(400, "Invalid Content-Length"))
+            return error_reply(400, "Invalid Content-Length")
         length = int(length_header)
-        if length > MAX_BODY:
-            raise _BadBody(gcore_error(413, "Request body too large"))
-        return self.rfile.read(length)
+        return self.rfile.read(length) if length <= MAX_BODY else error_reply(413, "Request body too large")
 
-    def _read_chunked(self) -> bytes:
+    def _read_chunked(self) -> bytes | Reply:
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -221,10 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 size = int(size_line, 16)
             except ValueError:
-                raise _BadBody(gcore_error(400, "Invalid chunked encoding")) from None
+                return error_reply(400, "Invalid chunked encoding")
             total += size
             if size < 0 or total > MAX_BODY:
-                raise _BadBody(gcore_error(413, "Request body too large"))
+                return error_reply(413, "Request body too large")
             if size == 0:
                 while self.rfile.readline(8194).strip():  # trailers, up to the blank line
                     pass
@@ -264,12 +243,3 @@ class _Handler(BaseHTTPRequestHandler):
     def _hang_up(self) -> None:
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-
-
-def _not_allowed(target: Target) -> Reply:
-    assert target.operation is not None
-    method = METHODS[target.operation]
-    allow = (("Allow", method),)
-    if target.route == "modelarts":
-        return modelarts_error(405, "APIG.0101", f"Method not allowed; use {method}.", allow)
-    return gcore_error(405, f"Method not allowed; use {method}.", allow)

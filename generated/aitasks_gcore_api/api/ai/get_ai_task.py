@@ -13,9 +13,10 @@ from ...models.upgraderequired import Upgraderequired
 from ...types import Response
 
 
-def _get_kwargs(
+def request_args(
     task_id: str,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -127,7 +128,7 @@ def sync_detailed(
         Response[AiResults | Notfound | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
     )
 
@@ -274,7 +275,7 @@ async def asyncio_detailed(
         Response[AiResults | Notfound | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
     )
 

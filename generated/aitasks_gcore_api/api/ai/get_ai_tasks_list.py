@@ -16,7 +16,7 @@ from ...models.upgraderequired import Upgraderequired
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_args(
     *,
     task_id: UUID | Unset = UNSET,
     task_name: GetAiTasksListTaskName | Unset = UNSET,
@@ -27,6 +27,7 @@ def _get_kwargs(
     page: int | Unset = 1,
     limit: int | Unset = 10,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     params: dict[str, Any] = {}
 
@@ -145,7 +146,7 @@ def sync_detailed(
         Response[AiTasksList | Notfound | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
         task_name=task_name,
         status=status,
@@ -252,7 +253,7 @@ async def asyncio_detailed(
         Response[AiTasksList | Notfound | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
         task_name=task_name,
         status=status,

@@ -14,9 +14,10 @@ from ...models.upgraderequired import Upgraderequired
 from ...types import Response
 
 
-def _get_kwargs(
+def request_args(
     task_id: str,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -95,7 +96,7 @@ def sync_detailed(
         Response[AiPostResponseError | AiPostResponseResult | StreamingError | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
     )
 
@@ -156,7 +157,7 @@ async def asyncio_detailed(
         Response[AiPostResponseError | AiPostResponseResult | StreamingError | Upgraderequired]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         task_id=task_id,
     )
 

@@ -12,11 +12,12 @@ from ...models.error import Error
 from ...types import Response
 
 
-def _get_kwargs(
+def request_args(
     project_id: str,
     dataset_id: str,
     task_id: str,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -95,7 +96,7 @@ def sync_detailed(
         Response[AutoAnnotationProgressResponse | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         task_id=task_id,
@@ -166,7 +167,7 @@ async def asyncio_detailed(
         Response[AutoAnnotationProgressResponse | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         task_id=task_id,

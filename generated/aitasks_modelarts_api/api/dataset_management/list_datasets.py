@@ -14,7 +14,7 @@ from ...models.list_datasets_version_format import ListDatasetsVersionFormat
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_args(
     project_id: str,
     *,
     check_running_task: bool | Unset = UNSET,
@@ -34,6 +34,7 @@ def _get_kwargs(
     workspace_id: str | Unset = UNSET,
     dataset_version: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     params: dict[str, Any] = {}
 
@@ -184,7 +185,7 @@ def sync_detailed(
         Response[Error | ListDatasetsResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         check_running_task=check_running_task,
         contain_versions=contain_versions,
@@ -337,7 +338,7 @@ async def asyncio_detailed(
         Response[Error | ListDatasetsResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         check_running_task=check_running_task,
         contain_versions=contain_versions,

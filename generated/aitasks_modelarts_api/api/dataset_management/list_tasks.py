@@ -12,7 +12,7 @@ from ...models.list_tasks_response import ListTasksResponse
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_args(
     project_id: str,
     dataset_id: str,
     *,
@@ -21,6 +21,7 @@ def _get_kwargs(
     task_name: str | Unset = UNSET,
     type_: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     params: dict[str, Any] = {}
 
@@ -117,7 +118,7 @@ def sync_detailed(
         Response[Error | ListTasksResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         limit=limit,
@@ -206,7 +207,7 @@ async def asyncio_detailed(
         Response[Error | ListTasksResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         limit=limit,

@@ -11,11 +11,12 @@ from ...models.error import Error
 from ...types import Response
 
 
-def _get_kwargs(
+def request_args(
     project_id: str,
     dataset_id: str,
     task_id: str,
 ) -> dict[str, Any]:
+    """This call's request as httpx arguments, public so that aitasks sends it through its one request path."""
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -89,7 +90,7 @@ def sync_detailed(
         Response[Any | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         task_id=task_id,
@@ -160,7 +161,7 @@ async def asyncio_detailed(
         Response[Any | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_args(
         project_id=project_id,
         dataset_id=dataset_id,
         task_id=task_id,

@@ -1,0 +1,88 @@
+"""Clients from the environment; a configuration error names the variables to set, for the providers needed only.
+
+The library's ConfigurationError speaks to callers too (`set GCORE_API_KEY (or pass api_key=)`); the command line
+has no such arguments, so its messages keep the variables only. Which providers a command needs: those of its
+refs or listing; for refs read from a file (not known before they are read), those with a variable set, or
+both when none is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import TypeVar
+
+from ._exit import UsageError
+
+__all__ = ["VARIABLES", "cli_words", "from_env", "message", "needed"]
+
+VARIABLES = {
+    "gcore": ("GCORE_API_KEY", "GCORE_BASE_URL"),
+    "modelarts": (
+        "MODELARTS_ENDPOINT",
+        "MODELARTS_PROJECT_ID",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "MODELARTS_TOKEN",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    ),
+}
+# "set X (or pass api_key=)", "(or pass token= or access_key=/secret_key=)": the library's advice to callers.
+_ARGUMENTS = re.compile(r" \(or pass [^()]*\)")
+_Client = TypeVar("_Client")
+
+
+def cli_words(message: str) -> str:
+    """A library configuration message in command-line words: set the variable (there is no `api_key=` here)."""
+    return _ARGUMENTS.sub("", message)
+
+
+def message(error: object) -> str:
+    """An error's text for the command line: a configuration error names the variable to set."""
+    from .._errors import ConfigurationError
+
+    return cli_words(str(error)) if isinstance(error, ConfigurationError) else str(error)
+
+
+def needed(names: Iterable[str]) -> list[str]:
+    """The providers of these refs or listings, in order, each once (a name with no known provider adds none)."""
+    providers = (name.partition(":")[0] for name in names)
+    return [provider for provider in dict.fromkeys(providers) if provider in VARIABLES]
+
+
+def from_env(
+    kind: type[_Client], providers: list[str] | None, command: str, timeout: float, max_retries: int
+) -> _Client:
+    """`kind.from_env()` (Client or AsyncClient); with no provider configured, a usage error about `providers`.
+
+    `providers` None: not known yet (refs from a file): those with a variable set, else every one.
+    """
+    from .._errors import ConfigurationError
+
+    try:
+        client: _Client = kind.from_env(timeout=timeout, max_retries=max_retries)  # type: ignore[attr-defined]
+    except ConfigurationError as exc:
+        reasons = _reasons(providers) or cli_words(str(exc))
+        raise UsageError(f"configuration: {reasons} (see 'aitasks {command} --help')") from None
+    return client
+
+
+def _reasons(providers: list[str] | None) -> str:
+    """Why each provider named cannot be configured, in its own words (its constructor checks before any I/O)."""
+    from .._errors import ConfigurationError
+    from ..providers.gcore import Gcore
+    from ..providers.modelarts import ModelArts
+
+    if providers is None:
+        providers = [name for name, names in VARIABLES.items() if any(os.environ.get(n) for n in names)]
+        providers = providers or list(VARIABLES)
+    reasons = []
+    for provider in providers:
+        try:
+            with (Gcore if provider == "gcore" else ModelArts)():
+                pass
+        except ConfigurationError as exc:
+            reasons.append(cli_words(str(exc)))
+    return "; ".join(reasons)
