@@ -26,7 +26,6 @@ def pytest_report_header() -> str:
     return f"httpx {httpx.__version__}"
 
 
-
 pytest_plugins = ["spec_check"]  # the `root` fixture of the check-specs tests
 
 GCORE_KEY = "gk-0123456789abcdef"
