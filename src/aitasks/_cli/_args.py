@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
@@ -25,15 +26,20 @@ environment:
   HUAWEICLOUD_SDK_AK              access key for AK/SK request signing
   HUAWEICLOUD_SDK_SK              secret key for AK/SK request signing
   HUAWEICLOUD_SDK_SECURITY_TOKEN  security token of temporary AK/SK credentials
-  A provider whose variables are missing is skipped; its refs then fail with ConfigurationError.
+  A LISTING, or REF arguments, of providers none of which is configured is a configuration
+  error (exit 2) naming the variables to set for those providers; otherwise each ref of an
+  unconfigured provider fails with a ConfigurationError record naming them.
 
 exit codes:
-""" + "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
+""" + "".join(
+    textwrap.fill(meaning, 100, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7) + "\n"
+    for code, meaning in EXIT_CODES
+)
 
 COMPLETION = """
 shell completion (bash; zsh with bashcompinit), with argcomplete, installed by the cli extra:
   eval "$(register-python-argcomplete aitasks)"   # once per shell, e.g. in ~/.bashrc
-  completes commands, options, listings (gcore, modelarts:) and the --status values.
+  completes commands, options, listings (gcore, modelarts, modelarts:) and the --status values.
 """
 
 # Options that mean something only with another one: (option's dest, as written, the dest it needs, as written).
