@@ -69,7 +69,7 @@ def test_modelarts_only_setup_is_told_about_its_project_id_only(
 def test_a_ref_of_an_unconfigured_provider_names_its_variables(
     fake_cloud_env: FakeCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Gcore configured, ModelArts without credentials: its refs fail with the variables to set, not `token=`."""
+    """Gcore set, ModelArts without credentials: its refs fail naming the variables; ModelArts-only runs exit 2."""
     for name in ("MODELARTS_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"):
         monkeypatch.delenv(name)
     fake_cloud_env.add_gcore_task(GCORE_ID)
@@ -84,9 +84,11 @@ def test_a_ref_of_an_unconfigured_provider_names_its_variables(
     assert failed["error"] == "ConfigurationError"
     assert failed["message"].endswith("set MODELARTS_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK")
     assert "=" not in failed["message"]
-    assert main(["ls", "modelarts:ds"]) == 2
-    err = capsys.readouterr().err
-    assert "configuration: no ModelArts credentials: set MODELARTS_TOKEN" in err and "=" not in err
+    for argv in (["ls", "modelarts:ds"], ["status", "modelarts:ds/t1"], ["cancel", "modelarts:ds/t1"]):
+        assert main(argv) == 2  # every provider it needs is unconfigured: nothing to do, a usage error
+        err = capsys.readouterr().err
+        assert "configuration: no ModelArts credentials: set MODELARTS_TOKEN" in err and "=" not in err
+        assert "GCORE" not in err
 
 
 def test_cli_words_keep_only_the_variables() -> None:
@@ -195,7 +197,7 @@ def test_output_appends_records_and_resumes_from_them(
 def test_output_refuses_a_file_that_is_not_a_checkpoint(
     fake_cloud_env: FakeCloud, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--output onto text (or onto the --from file itself) is a usage error that leaves the file as it was."""
+    """--output onto text, the --from file or a device is a usage error that leaves the file as it was."""
     refs = tmp_path / "refs.txt"
     refs.write_text("gcore:a\n")
     notes = tmp_path / "notes.txt"
@@ -205,6 +207,8 @@ def test_output_refuses_a_file_that_is_not_a_checkpoint(
     assert "holds lines that are not aitasks records" in capsys.readouterr().err
     assert main(["cancel", "--from", str(refs), "--output", str(refs)]) == 2
     assert "is the --from file" in capsys.readouterr().err
+    assert main(["cancel", "gcore:a", "--output", os.devnull]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
     assert (notes.read_text(), refs.read_text()) == ("my notes\n", "gcore:a\n")
     assert fake_cloud_env.requests == []
 

@@ -23,8 +23,15 @@ def _epilog() -> str:
     variables = {name: text for p in providers.names() for name, text in providers.get(p).variables.items()}
     width = max(map(len, variables)) + 2
     lines = "".join(f"  {name:<{width}}{text}\n" for name, text in variables.items())
-    codes = "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
-    skipped = "  A provider whose variables are missing is skipped; its refs then fail with ConfigurationError.\n"
+    codes = "".join(
+        textwrap.fill(meaning, 100, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7) + "\n"
+        for code, meaning in EXIT_CODES
+    )
+    skipped = (
+        "  A LISTING, or REF arguments, of providers none of which is configured is a configuration\n"
+        "  error (exit 2) naming the variables to set for those providers; otherwise each ref of an\n"
+        "  unconfigured provider fails with a ConfigurationError record naming them.\n"
+    )
     return f"environment:\n{lines}{skipped}\nexit codes:\n{codes}"
 
 
@@ -45,7 +52,7 @@ def _grammar() -> tuple[str, str, str]:
 COMPLETION = """
 shell completion (bash; zsh with bashcompinit), with argcomplete, installed by the cli extra:
   eval "$(register-python-argcomplete aitasks)"   # once per shell, e.g. in ~/.bashrc
-  completes commands, options, listings (gcore, modelarts:) and the --status values.
+  completes commands, options, listings (gcore, modelarts, modelarts:) and the --status values.
 """
 
 # Options that mean something only with another one: (option's dest, as written, the dest it needs, as written).

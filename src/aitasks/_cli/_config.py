@@ -45,21 +45,25 @@ def needed(names: Iterable[str]) -> list[str]:
 def from_env(
     kind: type[_Client], providers: list[str] | None, command: str, timeout: float, max_retries: int
 ) -> _Client:
-    """`kind.from_env()` (Client or AsyncClient); with no provider configured, a usage error about `providers`.
+    """`kind.from_env()` (Client or AsyncClient), or a usage error when no provider needed is configured.
 
-    `providers` None: not known yet (refs from a file): those with a variable set, else every one.
+    `providers` None: not known yet (refs from a file): those with a variable set are named, else every one.
     """
     from .._errors import ConfigurationError
 
+    if providers:
+        reasons = _reasons(providers)
+        if len(reasons) == len(providers):
+            raise UsageError(f"configuration: {'; '.join(reasons)} (see 'aitasks {command} --help')")
     try:
         client: _Client = kind.from_env(timeout=timeout, max_retries=max_retries)  # type: ignore[attr-defined]
     except ConfigurationError as exc:
-        reasons = _reasons(providers) or cli_words(str(exc))
-        raise UsageError(f"configuration: {reasons} (see 'aitasks {command} --help')") from None
+        reasons = _reasons(providers) or [cli_words(str(exc))]
+        raise UsageError(f"configuration: {'; '.join(reasons)} (see 'aitasks {command} --help')") from None
     return client
 
 
-def _reasons(providers: list[str] | None) -> str:
+def _reasons(providers: list[str] | None) -> list[str]:
     """Why each provider named cannot be configured, in its own words (its constructor checks before any I/O)."""
     from .. import providers as registry
     from .._errors import ConfigurationError
@@ -74,4 +78,4 @@ def _reasons(providers: list[str] | None) -> str:
                 pass
         except ConfigurationError as exc:
             reasons.append(cli_words(str(exc)))
-    return "; ".join(reasons)
+    return reasons

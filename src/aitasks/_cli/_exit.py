@@ -13,7 +13,11 @@ TERMINATED = 143  # 128 + SIGTERM
 
 EXIT_CODES = (
     (OK, "no ref failed (each was cancelled or had already finished; ls, status: each task was read)"),
-    (FAILED, "at least one ref failed (ls, cancel --all: the listing failed; or the question was answered no)"),
+    (
+        FAILED,
+        "at least one ref failed, or a --wait failed (ls, cancel --all: the listing failed or was incomplete; or "
+        "the question was answered no)",
+    ),
     (USAGE, "usage, configuration or input error"),
     (INTERRUPTED, "interrupted by Ctrl-C: no new refs were sent, the calls in flight were finished and reported"),
     (

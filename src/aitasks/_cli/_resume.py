@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from stat import S_ISREG
 from typing import TextIO
 
 from .._errors import InvalidTaskRef
@@ -85,8 +86,11 @@ def open_output(path: str, recorded: Recorded, info: Callable[[str], None], sour
     """
     try:
         with open(path, "rb") as stream:
+            stat = os.fstat(stream.fileno())
+            if not S_ISREG(stat.st_mode):  # a device or a pipe cannot be read back (/dev/zero would never end)
+                raise UsageError(f"--output: {path} is not a regular file; records are read back from it")
+            _refuse_source(path, stat, source)
             counts = _read(stream, recorded)
-            _refuse_source(path, os.fstat(stream.fileno()), source)
     except FileNotFoundError:
         counts = _Counts()
     except OSError as exc:
