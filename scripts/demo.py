@@ -101,25 +101,25 @@ def lifecycle(fake: FakeCloud) -> None:
     """Find what runs, stop it all, and confirm it stopped, with the command line on both clouds."""
     for number, status in enumerate(["RECEIVED", "STARTED", "RETRY", "SUCCESS"]):
         fake.add_gcore_task(f"7b0d44c1-0000-4000-8000-00000000000{number}", status=status)
-    for number, code in enumerate([-1, 1, 3]):  # queuing, running, succeeded
-        fake.add_modelarts_task("dataset-7", f"job-{number}", status=code)
+    for number, code in enumerate([-1, 1, 3]):  # queuing, running, succeeded, in two datasets of the project
+        fake.add_modelarts_task(f"dataset-{7 + number % 2}", f"job-{number}", status=code)
 
-    print("\n6. Find what is still running on both clouds")
-    for listing in ("gcore", "modelarts:dataset-7"):
+    print("\n6. Find what is still running on both clouds (on ModelArts: in every dataset of the project)")
+    for listing in ("gcore", "modelarts"):
         run = _cli("ls", listing, "--active", "--json")
         _expect(run.returncode == 0, f"aitasks ls {listing} should exit 0")
         states = {json.loads(line)["state"] for line in run.stdout.splitlines()}
         _expect(states <= {"QUEUED", "RUNNING", "STOPPING"}, f"--active should list only running tasks: {states}")
 
     print("\n7. Cancel everything that runs, and wait until each task has really stopped")
-    for listing in ("gcore", "modelarts:dataset-7"):
+    for listing in ("gcore", "modelarts"):
         run = _cli("cancel", "--all", listing, "--yes", "--wait", "--json")
         records = [json.loads(line) for line in run.stdout.splitlines()]
         _expect(run.returncode == 0 and bool(records), f"cancel --all {listing} should cancel something and exit 0")
         _expect({r["state"] for r in records} == {"CANCELLED"}, f"every task should end CANCELLED: {records}")
 
     print("\n8. Nothing is left running")
-    for listing in ("gcore", "modelarts:dataset-7"):
+    for listing in ("gcore", "modelarts"):
         run = _cli("ls", listing, "--active", "--json")
         _expect(run.returncode == 0 and not run.stdout.strip(), f"nothing should be active on {listing}")
 

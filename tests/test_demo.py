@@ -23,7 +23,8 @@ def test_demo_runs_every_step_and_exits_zero() -> None:
     assert "raised TaskNotFound: gcore: HTTP 404 Task not found" in out
     assert "HTTP 202  2 attempts" in out
     assert "$ aitasks ls gcore --active --json" in out and '"state": "RUNNING", "status": "RETRY"' in out
-    assert "$ aitasks cancel --all modelarts:dataset-7 --yes --wait --json" in out
+    assert "$ aitasks cancel --all modelarts --yes --wait --json" in out  # every dataset of the project
+    assert '"ref": "modelarts:dataset-7/job-0"' in out and '"ref": "modelarts:dataset-8/job-1"' in out
     assert "3 cancelled, 0 already finished, 0 failed (3 refs)" in out and "task states: 2 CANCELLED" in out
     assert out.count("aitasks: 0 tasks") == 2
     assert "Every step behaved as shown." in out
