@@ -17,14 +17,14 @@ from ._adaptive import AsyncGate, Signal, SyncGate
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
 from ._refs import TaskRef
 from ._text import Redactor, body_fields, bounded
-from ._wire import ACCEPT, BodyRefused, Reply, asend, send
+from ._wire import ACCEPT, BodyRefused, Reply
 
 if TYPE_CHECKING:
     from ._auth import RequestAuth
     from ._results import CancelResult
     from ._tasks import Page, Task, TaskState
 
-__all__ = ["Answer", "Core", "Listing", "Operation", "Provider"]
+__all__ = ["Answer", "Core", "Gate", "Listing", "Operation", "Plan", "Provider"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
@@ -33,6 +33,9 @@ logger.addHandler(logging.NullHandler())
 _MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, TimeoutError)
 
 R = TypeVar("R")
+Gate = SyncGate | AsyncGate
+# A call without its I/O: yields gates to enter, requests to send (each sent back its Reply) and pauses; returns R.
+Plan = Generator[Any, Any, R]
 
 
 @attrs.frozen
@@ -144,14 +147,6 @@ class Answer:
         return TransportError(f"{name}: {type(failure).__name__}: {detail}", provider=name, attempts=self.attempts)
 
 
-@attrs.frozen
-class Retry:
-    """A step of the retry loop: the error an attempt ended with, and the pause before the next attempt."""
-
-    error: AITasksError
-    pause: float
-
-
 class Core:
     """Settings shared by every call of one provider client, and the one request path."""
 
@@ -161,8 +156,8 @@ class Core:
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
 
-    def _attempts(self, op: Operation[R], deadline: float | None) -> Generator[httpx.Request | Retry, Reply, R]:
-        """The retry loop: yields each request (the driver sends back its Reply) and each pause before another."""
+    def call(self, op: Operation[R], gate: Gate | None = None, deadline: float | None = None) -> Plan[R]:
+        """The retry loop without its I/O: yields the gate to enter, each request (sent back: its Reply), each pause."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
         args = op.request
         for attempt in range(1, self.max_retries + 2):
@@ -175,73 +170,34 @@ class Core:
                 headers={**ACCEPT, **args.get("headers", {})},
                 timeout=self.timeout,
             )
-            reply = yield request
+            ticket = (yield gate) if gate is not None else 0
+            reply: Reply = yield request
             answer = Answer(self, reply, attempt, applied)
+            self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
             if reply.failure is None and reply.status in op.answers:
-                self._log(op, reply.status, attempt, started)
-                return op.result(answer)
+                try:
+                    value = op.result(answer)
+                except BaseException as exc:
+                    _leave(gate, ticket, exc)
+                    raise
+                _leave(gate, ticket, None)
+                return value
             error: AITasksError
             if reply.failure is None:
-                mapped = answer.error()
-                transient, error = _status.is_transient(reply.status, type(mapped)), mapped
+                error = answer.error()
+                transient = _status.is_transient(reply.status, type(error))
                 applied |= reply.status >= 500
             else:
                 error = answer.failure()
                 transient = not isinstance(reply.failure, BodyRefused)
                 applied |= isinstance(reply.failure, _MAYBE_APPLIED)
-            self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
+            _leave(gate, ticket, error)
             pause = _retry.backoff(attempt, reply.headers)
             late = deadline is not None and time.monotonic() + pause >= deadline
             if not transient or attempt > self.max_retries or (applied and not op.repeatable) or late:
                 raise error
-            yield Retry(error, pause)
+            yield pause
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
-
-    def run(self, op: Operation[R], gate: SyncGate | None = None, deadline: float | None = None) -> R:
-        """Drive the retry loop, blocking; each attempt through the gate if given; no retry pause past `deadline`."""
-        steps = self._attempts(op, deadline)
-        step = next(steps)
-        while True:
-            assert isinstance(step, httpx.Request)
-            ticket = gate.enter() if gate is not None else 0
-            reply = send(self.http, step, self.provider.auth, self.seconds)
-            try:
-                retry = steps.send(reply)
-            except BaseException as exc:
-                if gate is not None:
-                    gate.leave(ticket, Signal.of(None if isinstance(exc, StopIteration) else exc))
-                if isinstance(exc, StopIteration):
-                    return exc.value  # type: ignore[no-any-return]
-                raise
-            assert isinstance(retry, Retry)
-            if gate is not None:
-                gate.leave(ticket, Signal.of(retry.error))
-            time.sleep(retry.pause)
-            step = next(steps)
-
-    async def arun(self, op: Operation[R], gate: AsyncGate | None = None, deadline: float | None = None) -> R:
-        """The same loop for asyncio."""
-        import asyncio
-
-        steps = self._attempts(op, deadline)
-        step = next(steps)
-        while True:
-            assert isinstance(step, httpx.Request)
-            ticket = await gate.enter() if gate is not None else 0
-            reply = await asend(self.http, step, self.provider.auth, self.seconds)
-            try:
-                retry = steps.send(reply)
-            except BaseException as exc:
-                if gate is not None:
-                    gate.leave(ticket, Signal.of(None if isinstance(exc, StopIteration) else exc))
-                if isinstance(exc, StopIteration):
-                    return exc.value  # type: ignore[no-any-return]
-                raise
-            assert isinstance(retry, Retry)
-            if gate is not None:
-                gate.leave(ticket, Signal.of(retry.error))
-            await asyncio.sleep(retry.pause)
-            step = next(steps)
 
     def _log(self, op: Operation[Any], outcome: object, attempt: int, started: float) -> None:
         """One DEBUG line per attempt: operation, status or error, attempt, elapsed; never headers."""
@@ -249,3 +205,8 @@ class Core:
             elapsed = (time.perf_counter() - started) * 1000
             logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", self.provider.name, op.name, outcome, attempt,
                          elapsed)  # fmt: skip
+
+
+def _leave(gate: Gate | None, ticket: int, error: BaseException | None) -> None:
+    if gate is not None:
+        gate.leave(ticket, Signal.of(error))
