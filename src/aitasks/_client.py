@@ -140,12 +140,7 @@ class Client(_Router[SyncProviderClient]):
         return client._drive(client._bulk(index, _label(raw), task, strict, wait, gate))
 
     def cancel_many(
-        self,
-        refs: Iterable[RefInput],
-        *,
-        concurrency: int = 16,
-        strict: bool = False,
-        wait: bool | float = False,
+        self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False, wait: bool | float = False
     ) -> Iterator[BulkResult]:
         """Yield one BulkResult per ref as each completes, reading refs lazily, at most 2 x concurrency ahead.
 
@@ -201,11 +196,7 @@ class AsyncClient(_Router[AsyncProviderClient]):
     _sync = False
 
     def __init__(
-        self,
-        *,
-        gcore: AsyncGcore | None = None,
-        modelarts: AsyncModelArts | None = None,
-        **others: AsyncProviderClient,
+        self, *, gcore: AsyncGcore | None = None, modelarts: AsyncModelArts | None = None, **others: AsyncProviderClient
     ) -> None:
         super().__init__(gcore=gcore, modelarts=modelarts, **others)
 

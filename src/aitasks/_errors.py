@@ -44,6 +44,17 @@ __all__ = [
 class AITasksError(Exception):
     """Root of every error this library raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields do not survive the default Exception pickling (process pools, task queues).
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AITasksError], args: tuple[object, ...], state: dict[str, object]) -> AITasksError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 class ConfigurationError(AITasksError):
     """Credentials or endpoint are missing or invalid; raised before any request is sent."""
@@ -66,35 +77,11 @@ class APIError(AITasksError):
         request_id: str | None = None,
         attempts: int = 1,
     ) -> None:
-        self.message = message
-        self.provider = provider
-        self.status_code = status_code
-        self.error_code = error_code
-        self.request_id = request_id
-        self.attempts = attempts
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        parts = [f"{self.provider}: HTTP {self.status_code}"]
-        if self.error_code:
-            parts.append(f"[{self.error_code}]")
-        if self.message:
-            parts.append(self.message)
-        text = " ".join(parts)
-        if self.request_id:
-            text += f" (request id {self.request_id})"
-        return text
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only fields do not survive the default Exception pickling.
-        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
-
-
-def _rebuild(cls: type[APIError], message: str | None, state: dict[str, object]) -> APIError:
-    err = cls.__new__(cls)
-    err.__dict__.update(state)
-    Exception.__init__(err, err._describe())
-    return err
+        self.message, self.provider, self.status_code = message, provider, status_code
+        self.error_code, self.request_id, self.attempts = error_code, request_id, attempts
+        parts = [f"{provider}: HTTP {status_code}", f"[{error_code}]" if error_code else "", message or ""]
+        text = " ".join(part for part in parts if part)
+        super().__init__(text + (f" (request id {request_id})" if request_id else ""))
 
 
 class BadRequest(APIError):
@@ -149,25 +136,13 @@ class IncompleteListing(UnexpectedResponse):
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         super().__init__(f"the listing is incomplete: {shown}", provider=provider, status_code=200)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.provider, list(self.problems)))
-
 
 class TransportError(AITasksError):
     """No usable answer came back: connection refused, reset or closed, after every retry."""
 
     def __init__(self, message: str, *, provider: str, attempts: int = 1) -> None:
-        self.provider = provider
-        self.attempts = attempts
+        self.provider, self.attempts = provider, attempts
         super().__init__(message)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only fields do not survive the default Exception pickling (process pools, task queues).
-        return (_rebuild_transport, (type(self), str(self), self.provider, self.attempts))
-
-
-def _rebuild_transport(cls: type[TransportError], message: str, provider: str, attempts: int) -> TransportError:
-    return cls(message, provider=provider, attempts=attempts)
 
 
 class Timeout(TransportError):

@@ -11,14 +11,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
-__all__ = [
-    "ALGORITHM",
-    "DATE_FORMAT",
-    "authorization_header",
-    "canonical_request",
-    "parse_authorization",
-    "signature",
-]
+__all__ = ["ALGORITHM", "DATE_FORMAT", "authorization_header", "canonical_request", "parse_authorization", "signature"]
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"

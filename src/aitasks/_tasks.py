@@ -197,17 +197,6 @@ class WaitTimeout(AITasksError):
         last = f"; last read failed: {error}" if error is not None else ""
         super().__init__(f"{where}: {what} after waiting {timeout:g} s{last}")
 
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_wait, (self.task, self.timeout, self.error, self.result, str(self)))
-
-
-def _rebuild_wait(
-    task: Task | None, timeout: float, error: AITasksError | None, result: CancelResult | None, text: str
-) -> WaitTimeout:
-    exc = WaitTimeout(task, timeout, error)
-    exc.result, exc.args = result, (text,)
-    return exc
-
 
 def poll_waits() -> Iterator[float]:
     """Pauses between reads of a task: 1 s, then 1.5 times longer each time, at most 10 s (kept apart from retries)."""
