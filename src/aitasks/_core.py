@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import attrs
 import httpx
 
-from . import _retry, _status
+from . import _retry
 from ._adaptive import AsyncGate, Signal, SyncGate
-from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
+from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse, error_class, is_transient
 from ._refs import TaskRef
 from ._text import Redactor, body_fields, bounded
 from ._wire import ACCEPT, BodyRefused, Reply
@@ -121,7 +121,7 @@ class Answer:
         provider = self.core.provider
         code, message = self.fields()
         if cls is None:
-            cls = _status.error_class(self.status, message, provider.errors, provider.queue_limit)
+            cls = error_class(self.status, message, provider.errors, provider.queue_limit)
         if detail is not None:
             message = bounded(f"{detail}: {message}" if message else detail, provider.redact)
         return cls(
@@ -185,7 +185,7 @@ class Core:
             error: AITasksError
             if reply.failure is None:
                 error = answer.error()
-                transient = _status.is_transient(reply.status, type(error))
+                transient = is_transient(reply.status, type(error))
                 applied |= reply.status >= 500
             else:
                 error = answer.failure()

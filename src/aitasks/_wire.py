@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import httpx
@@ -185,18 +185,14 @@ async def _aexchange(http: httpx.AsyncClient, request: httpx.Request, auth: http
         body = _Body(response, float("inf"))
         for chunk in body.raw(response):
             body.feed(chunk)
-        async for chunk in response.aiter_raw() if not response.is_stream_consumed else _nothing():
-            body.feed(chunk)
+        if not response.is_stream_consumed:
+            async for chunk in response.aiter_raw():
+                body.feed(chunk)
     except (httpx.HTTPError, BodyRefused) as exc:
         failure = exc
     finally:
         await response.aclose()
     return _done(response, body, failure)
-
-
-async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield  # pragma: no cover - makes this an async generator
 
 
 if sys.version_info >= (3, 11):
