@@ -68,12 +68,9 @@ def _key(item: Task | Dataset) -> object:
 
 
 def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Plan[None]:
-    """Every item of every listing once, in order: yields each page's Operation (sent back: the Page) and each item.
-
-    A page that brings no task not listed already while claiming more (a repeat, a cycle, empty pages with a
-    `next`) is followed at most MAX_EMPTY_PAGES times in a row; a page that only repeats tasks ends its listing.
-    Items that name no task, and listings ended early, are raised as one IncompleteListing at the end.
-    """
+    """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
+    that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
+    is raised as one IncompleteListing at the end."""
     seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
@@ -107,11 +104,7 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
 def scoped(
     name: str, scopes: Plan[None], listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
 ) -> Plan[None]:
-    """Every item of every scope (a project's datasets) as `scopes` lists them, scope by scope.
-
-    A scope whose listing fails or is incomplete is reported in the IncompleteListing raised at the end; the others
-    are listed all the same.
-    """
+    """Every item of every scope (a project's datasets); one that fails is reported at the end, the others listed."""
     problems: list[str] = []
     sent: Any = None
     while True:

@@ -133,11 +133,8 @@ class UnexpectedResponse(APIError):
 
 
 class IncompleteListing(UnexpectedResponse):
-    """A listing the provider did not serve whole: raised after every task that could be read was yielded.
-
-    `.problems` has one line per item that names no usable task (`page=2, results[3].task_id: missing`) and,
-    last, why the listing stopped early if it did (a page repeating tasks already listed, the page cap).
-    """
+    """A listing the provider did not serve whole, raised after every task that could be read was yielded; `.problems`
+    names each unusable item (`page 2: results[3].task_id: missing`) and, last, why the listing stopped early."""
 
     def __init__(self, provider: str, problems: list[str]) -> None:
         self.problems = tuple(problems)

@@ -177,11 +177,8 @@ def _kind(value: object) -> str:
 
 
 class WaitTimeout(AITasksError):
-    """`wait()` ran out of time before the task reached a final state.
-
-    `.task` is the last state seen (None if no read succeeded), `.error` the last read that failed, and `.result`
-    the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done.
-    """
+    """`wait()` ran out of time: `.task` is the last state seen (None if no read succeeded), `.error` the last read
+    that failed, and `.result` the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done."""
 
     def __init__(
         self, task: Task | None, timeout: float, error: AITasksError | None = None, *, ref: object = None

@@ -41,10 +41,7 @@ def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.Cli
 
 
 def async_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.AsyncClient:
-    """An asyncio client on aiohttp's connection pool when `httpx-aiohttp` is installed, else on httpx's own.
-
-    Proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) apply on either: aiohttp's session reads them itself.
-    """
+    """On aiohttp's pool when `httpx-aiohttp` is installed, else httpx's; proxy variables apply on either."""
     try:
         from ._aiohttp import transport
     except ImportError:

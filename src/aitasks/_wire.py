@@ -82,11 +82,8 @@ class _Body:
 
 
 class _Watchdog:
-    """One daemon thread that ends blocking body reads at their attempt's deadline, by shutting the socket down.
-
-    A sync read waits up to httpx's read timeout for each chunk, so a server sending a byte just before each
-    timeout could hold an attempt open indefinitely; asyncio attempts are bounded by an asyncio timeout instead.
-    """
+    """One daemon thread that shuts a socket down at its attempt's deadline: a sync read waits up to the read timeout
+    per chunk, so a server dripping a byte before each could hold an attempt open (asyncio has a timeout instead)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
