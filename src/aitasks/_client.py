@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from . import providers
 from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
-from ._clients import AsyncProviderClient, SyncProviderClient, wait_seconds
+from ._clients import AsyncProviderClient, SyncProviderClient, adrive, drive, wait_seconds
+from ._core import Gate, Plan
 from ._errors import AITasksError, ConfigurationError, InvalidTaskRef
 from ._refs import TaskRef, check_id
 from ._results import CancelResult
@@ -88,6 +89,13 @@ class _Router(Generic[C]):
             raise self._missing.get(provider) or ConfigurationError(f"no {provider} client configured")
         return client
 
+    def _bulk(self, index: int, raw: object, strict: bool, wait: float | None, gate: Gate) -> Plan[BulkResult]:
+        try:
+            client, task = self._route(raw)
+        except AITasksError as exc:
+            return BulkResult(index, _label(raw), error=exc)
+        return (yield from client._bulk(index, _label(raw), task, strict, wait, gate))
+
     def _scope(self, scope: str) -> tuple[C, tuple[str, ...]]:
         """`gcore`, `modelarts` or `modelarts:DATASET_ID`: the client that lists it, and the arguments it takes."""
         name, colon, narrower = scope.partition(":") if isinstance(scope, str) else ("", "", "")
@@ -132,13 +140,6 @@ class Client(_Router[SyncProviderClient]):
         client, args = self._scope(scope)
         return client.tasks(*args, **filters)
 
-    def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: SyncGate) -> BulkResult:
-        try:
-            client, task = self._route(raw)
-        except AITasksError as exc:
-            return BulkResult(index, _label(raw), error=exc)
-        return client._drive(client._bulk(index, _label(raw), task, strict, wait, gate))
-
     def cancel_many(
         self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False, wait: bool | float = False
     ) -> Iterator[BulkResult]:
@@ -165,7 +166,7 @@ class Client(_Router[SyncProviderClient]):
                         if item is None:
                             exhausted = True
                         else:
-                            pending.add(pool.submit(self._one, item[0], item[1], strict, seconds, gate))
+                            pending.add(pool.submit(drive, self._bulk(*item, strict, seconds, gate)))
                     if not pending:
                         if unreadable is not None:
                             raise unreadable
@@ -220,13 +221,6 @@ class AsyncClient(_Router[AsyncProviderClient]):
         client, args = self._scope(scope)
         return client.tasks(*args, **filters)
 
-    async def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: AsyncGate) -> BulkResult:
-        try:
-            client, task = self._route(raw)
-        except AITasksError as exc:
-            return BulkResult(index, _label(raw), error=exc)
-        return await client._drive(client._bulk(index, _label(raw), task, strict, wait, gate))
-
     async def cancel_many(
         self,
         refs: Iterable[RefInput] | AsyncIterable[RefInput],
@@ -262,7 +256,7 @@ class AsyncClient(_Router[AsyncProviderClient]):
                         item = None
                 if item is None:
                     return
-                finished.put_nowait(await self._one(item[0], item[1], strict, seconds, gate))
+                finished.put_nowait(await adrive(self._bulk(*item, strict, seconds, gate)))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         for task in workers:

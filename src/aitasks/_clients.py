@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import itertools
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 import httpx
 
 from . import _transport
-from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
 from ._config import check_max_retries, check_timeout, verify_context
 from ._core import Core, Gate, Listing, Operation, Plan, Provider
@@ -23,7 +22,7 @@ from ._refs import TaskRef
 from ._results import CancelResult
 from ._tasks import MAX_PAGES, Dataset, Task, WaitTimeout, poll_waits
 from ._version import __version__
-from ._wire import ACCEPT, asend, send
+from ._wire import ACCEPT
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -35,6 +34,8 @@ __all__ = [
     "H",
     "L",
     "SyncProviderClient",
+    "adrive",
+    "drive",
     "pager",
     "scoped",
     "wait_seconds",
@@ -43,6 +44,7 @@ __all__ = [
 R = TypeVar("R")
 L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 H = TypeVar("H", bound="httpx.Client | httpx.AsyncClient")  # the HTTP client it sends through
+Listed = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the Page) and items
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
 MAX_EMPTY_PAGES = 10  # pages in a row that bring no new task while claiming more: then the listing is stopped
 MAX_PROBLEMS = 1_000  # lines an IncompleteListing keeps; the rest are counted
@@ -67,7 +69,7 @@ def _key(item: Task | Dataset) -> object:
     return (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
 
 
-def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Plan[None]:
+def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
     """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
     that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
     is raised as one IncompleteListing at the end."""
@@ -102,8 +104,8 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
 
 
 def scoped(
-    name: str, scopes: Plan[None], listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
-) -> Plan[None]:
+    name: str, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
+) -> Listed:
     """Every item of every scope (a project's datasets); one that fails is reported at the end, the others listed."""
     problems: list[str] = []
     sent: Any = None
@@ -133,7 +135,29 @@ def _incomplete(name: str, problems: list[str]) -> None:
         raise IncompleteListing(name, problems[:MAX_PROBLEMS] + ([f"and {extra} more"] if extra > 0 else []))
 
 
-def _pages(core: Core, plan: Plan[None]) -> Plan[None]:
+def drive(plan: Plan[R]) -> R:
+    """Run a plan, blocking: each step's call returns what goes back to the plan."""
+    sent = None
+    while True:
+        try:
+            step = plan.send(sent)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        sent = step()
+
+
+async def adrive(plan: Plan[R]) -> R:
+    """Run a plan on asyncio: each step's call returns an awaitable of what goes back to the plan."""
+    sent = None
+    while True:
+        try:
+            step = plan.send(sent)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        sent = await step()
+
+
+def _pages(core: Core, plan: Listed) -> Listed:
     """A listing's pages through the request path; a failed one is thrown into the plan (`scoped` goes on)."""
     with contextlib.suppress(StopIteration):
         step = next(plan)
@@ -170,7 +194,7 @@ class ClientBase(Generic[L, H]):
         name = type(self).__name__
         return f"{name}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
 
-    def _listing(self, plan: Plan[None]) -> L:
+    def _listing(self, plan: Listed) -> L:
         raise NotImplementedError  # pragma: no cover - each I/O style defines it
 
     def _cancel(self, ref: TaskRef, strict: bool, wait: float | None, gate: Gate | None = None) -> Plan[CancelResult]:
@@ -201,7 +225,7 @@ class ClientBase(Generic[L, H]):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise WaitTimeout(task, seconds, error, ref=ref) from error
-            yield min(next(pauses), left)
+            yield functools.partial(self._core.sleep, min(next(pauses), left))
 
     def _bulk(
         self, index: int, label: str, ref: TaskRef, strict: bool, wait: float | None, gate: Gate
@@ -227,47 +251,25 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
     def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
         With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
-        return self._drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
+        return drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     def get(self, ref: str | TaskRef) -> Task:
         """Read one task: its normalised `state`, the provider's own `status`, progress, name and times."""
-        return self._drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
+        return drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
         """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
         A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
-        return self._drive(self._wait(self._core.provider.ref(ref), timeout))
+        return drive(self._wait(self._core.provider.ref(ref), timeout))
 
-    def _io(self, step: Any) -> Any:
-        if isinstance(step, httpx.Request):
-            return send(self._core.http, step, self._core.provider.auth, self._core.seconds)
-        if isinstance(step, SyncGate):
-            return step.enter()
-        time.sleep(step)
-        return None
-
-    def _drive(self, plan: Plan[R]) -> R:
-        sent = None
-        while True:
-            try:
-                step = plan.send(sent)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            sent = self._io(step)
-
-    def _listing(self, plan: Plan[None]) -> Iterator[Any]:
-        steps = _pages(self._core, plan)
-        sent = None
+    def _listing(self, plan: Listed) -> Iterator[Any]:
+        steps, sent = _pages(self._core, plan), None
         while True:
             try:
                 step = steps.send(sent)
             except StopIteration:
                 return
-            if isinstance(step, (httpx.Request, float)):
-                sent = self._io(step)
-            else:
-                yield step
-                sent = None
+            sent = step() if callable(step) else (yield step)
 
     def close(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
@@ -289,47 +291,25 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
         With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
-        return await self._drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
+        return await adrive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     async def get(self, ref: str | TaskRef) -> Task:
         """Read one task: its normalised `state`, the provider's own `status`, progress, name and times."""
-        return await self._drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
+        return await adrive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     async def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
         """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
         A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
-        return await self._drive(self._wait(self._core.provider.ref(ref), timeout))
+        return await adrive(self._wait(self._core.provider.ref(ref), timeout))
 
-    async def _io(self, step: Any) -> Any:
-        if isinstance(step, httpx.Request):
-            return await asend(self._core.http, step, self._core.provider.auth, self._core.seconds)
-        if isinstance(step, AsyncGate):
-            return await step.enter()
-        await asyncio.sleep(step)
-        return None
-
-    async def _drive(self, plan: Plan[R]) -> R:
-        sent = None
-        while True:
-            try:
-                step = plan.send(sent)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            sent = await self._io(step)
-
-    async def _listing(self, plan: Plan[None]) -> AsyncIterator[Any]:
-        steps = _pages(self._core, plan)
-        sent = None
+    async def _listing(self, plan: Listed) -> AsyncIterator[Any]:
+        steps, sent = _pages(self._core, plan), None
         while True:
             try:
                 step = steps.send(sent)
             except StopIteration:
                 return
-            if isinstance(step, (httpx.Request, float)):
-                sent = await self._io(step)
-            else:
-                yield step
-                sent = None
+            sent = await step() if callable(step) else (yield step)
 
     async def aclose(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import asyncio
+import functools
 import json
 import logging
 import time
@@ -17,7 +19,7 @@ from ._adaptive import AsyncGate, Signal, SyncGate
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse, error_class, is_transient
 from ._refs import TaskRef
 from ._text import Redactor, body_fields, bounded
-from ._wire import ACCEPT, BodyRefused, Reply
+from ._wire import ACCEPT, BodyRefused, Reply, asend, send
 
 if TYPE_CHECKING:
     from ._auth import RequestAuth
@@ -34,8 +36,9 @@ _MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError,
 
 R = TypeVar("R")
 Gate = SyncGate | AsyncGate
-# A call without its I/O: yields gates to enter, requests to send (each sent back its Reply) and pauses; returns R.
-Plan = Generator[Any, Any, R]
+# A call without its I/O: yields each step as a callable (the sync driver calls it, the asyncio one awaits the call)
+# and gets back what it returned: a gate's ticket, a request's Reply, a pause's None; returns R.
+Plan = Generator[Callable[[], Any], Any, R]
 
 
 @attrs.frozen
@@ -118,19 +121,13 @@ class Answer:
 
     def error(self, cls: type[APIError] | None = None, detail: str | None = None) -> APIError:
         """The error for this answer: by default the class the status maps to, with the provider's message."""
-        provider = self.core.provider
-        code, message = self.fields()
+        p, (code, message), rid = self.core.provider, self.fields(), self.request_id()
         if cls is None:
-            cls = error_class(self.status, message, provider.errors, provider.queue_limit)
+            cls = error_class(self.status, message, p.errors, p.queue_limit)
         if detail is not None:
-            message = bounded(f"{detail}: {message}" if message else detail, provider.redact)
+            message = bounded(f"{detail}: {message}" if message else detail, p.redact)
         return cls(
-            message,
-            provider=provider.name,
-            status_code=self.status,
-            error_code=code,
-            request_id=self.request_id(),
-            attempts=self.attempts,
+            message, provider=p.name, status_code=self.status, error_code=code, request_id=rid, attempts=self.attempts
         )
 
     def failure(self) -> AITasksError:
@@ -155,9 +152,12 @@ class Core:
         self.seconds = timeout
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
+        aio = isinstance(http, httpx.AsyncClient)  # then each step's call returns an awaitable
+        self.send: Callable[..., Any] = asend if aio else send
+        self.sleep: Callable[[float], Any] = asyncio.sleep if aio else time.sleep
 
     def call(self, op: Operation[R], gate: Gate | None = None, deadline: float | None = None) -> Plan[R]:
-        """The retry loop without its I/O: yields the gate to enter, each request (sent back: its Reply), each pause."""
+        """The retry loop without its I/O: enter the gate, send the request, read its Reply, pause and try again."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
         args = op.request
         for attempt in range(1, self.max_retries + 2):
@@ -170,8 +170,8 @@ class Core:
                 headers={**ACCEPT, **args.get("headers", {})},
                 timeout=self.timeout,
             )
-            ticket = (yield gate) if gate is not None else 0
-            reply: Reply = yield request
+            ticket = (yield gate.enter) if gate is not None else 0
+            reply: Reply = yield functools.partial(self.send, self.http, request, self.provider.auth, self.seconds)
             answer = Answer(self, reply, attempt, applied)
             self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
             if reply.failure is None and reply.status in op.answers:
@@ -196,7 +196,7 @@ class Core:
             late = deadline is not None and time.monotonic() + pause >= deadline
             if not transient or attempt > self.max_retries or (applied and not op.repeatable) or late:
                 raise error
-            yield pause
+            yield functools.partial(self.sleep, pause)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def _log(self, op: Operation[Any], outcome: object, attempt: int, started: float) -> None:
