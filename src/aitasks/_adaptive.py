@@ -41,9 +41,7 @@ class _Limit:
     __slots__ = ("ceiling", "cut_at", "in_flight", "limit", "sent")
 
     def __init__(self, ceiling: int) -> None:
-        self.ceiling = ceiling
-        self.limit = float(ceiling)
-        self.in_flight = 0
+        self.ceiling, self.limit, self.in_flight = ceiling, float(ceiling), 0
         self.sent = 0  # attempts started so far; an attempt's ticket is its number
         self.cut_at = 0  # the last attempt started before the latest cut
 

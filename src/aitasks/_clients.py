@@ -20,7 +20,7 @@ from ._core import Core, Gate, Listing, Operation, Plan, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
 from ._results import CancelResult
-from ._tasks import MAX_PAGES, Dataset, Task, WaitTimeout, poll_waits
+from ._tasks import MAX_PAGES, Task, WaitTimeout, poll_waits
 from ._version import __version__
 from ._wire import ACCEPT
 
@@ -65,10 +65,6 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
     return float(value)
 
 
-def _key(item: Task | Dataset) -> object:
-    return (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
-
-
 def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
     """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
     that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
@@ -85,7 +81,7 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             fresh = 0
             for item in result.items:
-                key = _key(item)
+                key = (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
                 if key not in seen:
                     seen.add(key)
                     fresh += 1

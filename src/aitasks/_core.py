@@ -202,9 +202,8 @@ class Core:
     def _log(self, op: Operation[Any], outcome: object, attempt: int, started: float) -> None:
         """One DEBUG line per attempt: operation, status or error, attempt, elapsed; never headers."""
         if logger.isEnabledFor(logging.DEBUG):
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", self.provider.name, op.name, outcome, attempt,
-                         elapsed)  # fmt: skip
+            elapsed, name = (time.perf_counter() - started) * 1000, self.provider.name
+            logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", name, op.name, outcome, attempt, elapsed)
 
 
 def _leave(gate: Gate | None, ticket: int, error: BaseException | None) -> None:

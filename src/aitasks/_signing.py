@@ -50,16 +50,8 @@ def canonical_request(
     """The text that is hashed and signed; headers maps lowercase names to values."""
     canonical_headers = "".join(f"{name}:{headers[name].strip()}\n" for name in signed)
     payload = hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
-    return "\n".join(
-        (
-            method.upper(),
-            canonical_uri(raw_path),
-            canonical_query(raw_query),
-            canonical_headers,
-            ";".join(signed),
-            payload,
-        )
-    )
+    uri, query = canonical_uri(raw_path), canonical_query(raw_query)
+    return "\n".join((method.upper(), uri, query, canonical_headers, ";".join(signed), payload))
 
 
 def signature(canonical: str, sdk_date: str, secret_key: str) -> str:

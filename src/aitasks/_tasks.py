@@ -186,11 +186,8 @@ class WaitTimeout(AITasksError):
         self.task, self.timeout, self.error = task, timeout, error
         self.result: CancelResult | None = None
         where = task.ref if task is not None else ref
-        if task is not None:
-            status = f" (status {task.status!r})" if task.status is not None else ""
-            what = f"still {task.state.name}{status}"
-        else:
-            what = "never read"
+        status = f" (status {task.status!r})" if task is not None and task.status is not None else ""
+        what = f"still {task.state.name}{status}" if task is not None else "never read"
         last = f"; last read failed: {error}" if error is not None else ""
         super().__init__(f"{where}: {what} after waiting {timeout:g} s{last}")
 

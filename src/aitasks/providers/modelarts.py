@@ -156,8 +156,7 @@ class ModelArtsProvider(Provider):
             sec, sec_source = from_env(security_token, "security_token", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
         if sec is not None:
             check_secret(sec, sec_source)
-        auth = AKSKAuth(ak, sk, self.project_id, sec)
-        return auth, Redactor(sk, sec)
+        return AKSKAuth(ak, sk, self.project_id, sec), Redactor(sk, sec)
 
     @classmethod
     def status(cls, value: object) -> int:
