@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import providers
 from ._bulk import BulkResult
 from ._errors import (
     AITasksError,
@@ -81,17 +82,12 @@ def __getattr__(name: str) -> Any:
     """Routers and each registered provider's clients load on first use."""
     import importlib
 
-    if name not in __all__:  # submodules, looked up by `from . import x` before they are imported
-        raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
-    providers = importlib.import_module(".providers", __name__)
-    module = _LAZY.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(module, __name__), name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name in __all__:  # not a submodule, which `from . import x` looks up before importing it
+        value = next(cls for p in providers.names() for cls in providers.clients(p) if cls.__name__ == name)
     else:
-        found = [cls for p in providers.names() for cls in providers.clients(p) if cls.__name__ == name]
-        if not found:
-            raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
-        value = found[0]
+        raise AttributeError(f"module 'aitasks' has no attribute {name!r}")
     globals()[name] = value
     return value
 

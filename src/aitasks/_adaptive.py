@@ -13,8 +13,7 @@ import collections
 import enum
 import threading
 
-from . import _status
-from ._errors import APIError
+from ._errors import APIError, is_overload
 
 __all__ = ["AsyncGate", "Signal", "SyncGate"]
 
@@ -31,7 +30,7 @@ class Signal(enum.Enum):
         """A result is OK; 429, 503 and Gcore's queue limit are OVERLOAD; anything else says nothing."""
         if error is None:
             return cls.OK
-        if isinstance(error, APIError) and _status.is_overload(error.status_code, type(error)):
+        if isinstance(error, APIError) and is_overload(error.status_code, type(error)):
             return cls.OVERLOAD
         return cls.OTHER
 
@@ -42,9 +41,7 @@ class _Limit:
     __slots__ = ("ceiling", "cut_at", "in_flight", "limit", "sent")
 
     def __init__(self, ceiling: int) -> None:
-        self.ceiling = ceiling
-        self.limit = float(ceiling)
-        self.in_flight = 0
+        self.ceiling, self.limit, self.in_flight = ceiling, float(ceiling), 0
         self.sent = 0  # attempts started so far; an attempt's ticket is its number
         self.cut_at = 0  # the last attempt started before the latest cut
 

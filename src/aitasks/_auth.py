@@ -62,11 +62,8 @@ class AKSKAuth(RequestAuth):
         security_token: str | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
-        self._access_key = access_key
-        self._secret_key = secret_key
-        self._project_id = project_id
-        self._security_token = security_token
-        self._clock = clock
+        self._access_key, self._secret_key, self._project_id = access_key, secret_key, project_id
+        self._security_token, self._clock = security_token, clock
 
     def apply(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""

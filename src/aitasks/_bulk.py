@@ -12,11 +12,8 @@ __all__ = ["BulkResult"]
 
 @attrs.frozen
 class BulkResult:
-    """The result or the error for the input ref at `index` (0-based, in input order).
-
-    With `wait`, `result` is the cancel's whatever the reads after it did: `result.task` is the final state, or
-    `wait_error` says why the wait failed.
-    """
+    """The result or the error for the input ref at `index` (0-based); with `wait`, the cancel's `result` stands
+    whatever the reads after it did: `result.task` is the final state, or `wait_error` says why the wait failed."""
 
     index: int
     ref: str

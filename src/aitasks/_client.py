@@ -5,27 +5,29 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import attrs
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import providers
 from ._adaptive import AsyncGate, SyncGate
 from ._bulk import BulkResult
-from ._clients import AsyncProviderClient, SyncProviderClient, wait_seconds
+from ._clients import AsyncProviderClient, SyncProviderClient, adrive, drive, wait_seconds
+from ._core import Gate, Plan
 from ._errors import AITasksError, ConfigurationError, InvalidTaskRef
 from ._refs import TaskRef, check_id
 from ._results import CancelResult
 from ._tasks import Task
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .providers.gcore import AsyncGcore, Gcore
     from .providers.modelarts import AsyncModelArts, ModelArts
 
 __all__ = ["AsyncClient", "Client"]
 
-T = TypeVar("T")
+C = TypeVar("C", SyncProviderClient, AsyncProviderClient)
 RefInput = str | TaskRef
 
 
@@ -39,141 +41,116 @@ def _check_concurrency(value: int) -> int:
     return value
 
 
-def _given(sync: bool, **clients: object) -> dict[str, Any]:
-    """The provider clients passed in, checked: a sync router takes sync clients of the named provider."""
-    given: dict[str, Any] = {}
-    for name, client in clients.items():
-        if client is None:
-            continue
-        if name not in providers.names():
-            raise TypeError(f"unknown provider {name}=; expected one of {', '.join(providers.names())}")
-        expected = providers.clients(name)[0 if sync else 1]
-        if not isinstance(client, expected):
-            raise TypeError(f"{name}= takes an aitasks.{expected.__name__}, not {type(client).__name__}")
-        given[name] = client
-    return given
-
-
-class _Router:
+class _Router(Generic[C]):
     """Holds one client per provider, or the ConfigurationError to raise when that provider is used."""
 
-    def __init__(self, clients: dict[str, Any], missing: dict[str, ConfigurationError]) -> None:
-        if not clients and not missing:
+    _sync: ClassVar[bool]
+    _clients: dict[str, C]
+    _missing: dict[str, ConfigurationError]
+
+    def __init__(self, **clients: C | None) -> None:
+        self._clients, self._missing = {}, {}
+        for name, client in clients.items():
+            if client is None:
+                continue
+            if name not in providers.names():
+                raise TypeError(f"unknown provider {name}=; expected one of {', '.join(providers.names())}")
+            expected = providers.clients(name)[0 if self._sync else 1]
+            if not isinstance(client, expected):
+                raise TypeError(f"{name}= takes an aitasks.{expected.__name__}, not {type(client).__name__}")
+            self._clients[name] = client
+        if not self._clients:
             raise ConfigurationError("no provider configured: pass gcore= and/or modelarts=")
-        self._clients = clients
-        self._missing = missing
 
-    def route(self, ref: RefInput) -> tuple[Any, TaskRef]:
-        task = TaskRef.parse(ref)
-        return self.client(task.provider), task
+    @classmethod
+    def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Self:
+        """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
+        self = cls.__new__(cls)
+        self._clients, self._missing = {}, {}
+        for name in providers.names():
+            try:
+                built = providers.clients(name)[0 if cls._sync else 1](timeout=timeout, max_retries=max_retries)
+            except ConfigurationError as exc:
+                self._missing[name] = exc
+            else:
+                self._clients[name] = built
+        if not self._clients:
+            reasons = "; ".join(str(exc) for exc in self._missing.values())
+            raise ConfigurationError(f"no provider is configured in the environment: {reasons}")
+        return self
 
-    def client(self, provider: str) -> Any:
+    def _route(self, ref: object) -> tuple[C, TaskRef]:
+        task = TaskRef.parse(ref)  # type: ignore[arg-type]
+        return self._client(task.provider), task
+
+    def _client(self, provider: str) -> C:
         client = self._clients.get(provider)
         if client is None:
             raise self._missing.get(provider) or ConfigurationError(f"no {provider} client configured")
         return client
 
-    def scope(self, scope: str) -> tuple[Any, tuple[str, ...]]:
+    def _bulk(self, index: int, raw: object, strict: bool, wait: float | None, gate: Gate) -> Plan[BulkResult]:
+        try:
+            client, task = self._route(raw)
+        except AITasksError as exc:
+            return BulkResult(index, _label(raw), error=exc)
+        return (yield from client._bulk(index, _label(raw), task, strict, wait, gate))
+
+    def _scope(self, scope: str) -> tuple[C, tuple[str, ...]]:
         """`gcore`, `modelarts` or `modelarts:DATASET_ID`: the client that lists it, and the arguments it takes."""
         name, colon, narrower = scope.partition(":") if isinstance(scope, str) else ("", "", "")
         if name in providers.names():
             what = providers.get(name).scope
             if not colon:
-                return self.client(name), ()
+                return self._client(name), ()
             if what is not None:
-                return self.client(name), (check_id(narrower, what),)
+                return self._client(name), (check_id(narrower, what),)
         grammar = [n for n in providers.names()]
         grammar += [f"{n}:{s.upper().replace(' ', '_')}" for n in grammar if (s := providers.get(n).scope)]
         raise InvalidTaskRef(f"{scope!r} is not a listing: use {', '.join(map(repr, grammar))}")
 
 
-def _from_env(sync: bool, timeout: float, max_retries: int) -> tuple[dict[str, Any], dict[str, ConfigurationError]]:
-    """Build each provider's client from the environment; remember why any could not be built."""
-    clients: dict[str, Any] = {}
-    missing: dict[str, ConfigurationError] = {}
-    for name in providers.names():
-        try:
-            clients[name] = providers.clients(name)[0 if sync else 1](timeout=timeout, max_retries=max_retries)
-        except ConfigurationError as exc:
-            missing[name] = exc
-    if not clients:
-        reasons = "; ".join(str(exc) for exc in missing.values())
-        raise ConfigurationError(f"no provider is configured in the environment: {reasons}")
-    return clients, missing
-
-
-class Client:
+class Client(_Router[SyncProviderClient]):
     """Cancel tasks on any configured provider by `provider:native-ref`."""
+
+    _sync = True
 
     def __init__(
         self, *, gcore: Gcore | None = None, modelarts: ModelArts | None = None, **others: SyncProviderClient
     ) -> None:
-        self._router = _Router(_given(True, gcore=gcore, modelarts=modelarts, **others), {})
-
-    @classmethod
-    def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Client:
-        """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
-        clients, missing = _from_env(True, timeout, max_retries)
-        self = cls.__new__(cls)
-        self._router = _Router(clients, missing)
-        return self
+        super().__init__(gcore=gcore, modelarts=modelarts, **others)
 
     def cancel(self, ref: RefInput, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
-        client, task = self._router.route(ref)
-        result: CancelResult = client.cancel(task, strict=strict, wait=wait)
-        return result
+        client, task = self._route(ref)
+        return client.cancel(task, strict=strict, wait=wait)
 
     def get(self, ref: RefInput) -> Task:
         """Read one task named `provider:native-ref`."""
-        client, task = self._router.route(ref)
-        result: Task = client.get(task)
-        return result
+        client, task = self._route(ref)
+        return client.get(task)
 
     def wait(self, ref: RefInput, *, timeout: float = 300.0) -> Task:
         """Wait until the task reaches a final state; WaitTimeout (with the last state seen) past `timeout`."""
-        client, task = self._router.route(ref)
-        result: Task = client.wait(task, timeout=timeout)
-        return result
+        client, task = self._route(ref)
+        return client.wait(task, timeout=timeout)
 
     def tasks(self, scope: str, **filters: Any) -> Iterator[Task]:
         """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
-        client, args = self._router.scope(scope)
-        listing: Iterator[Task] = client.tasks(*args, **filters)
-        return listing
-
-    def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: SyncGate) -> BulkResult:
-        try:
-            client, task = self._router.route(raw)  # type: ignore[arg-type]
-            result: CancelResult = client._cancel(task, strict, None, gate)
-        except AITasksError as exc:
-            return BulkResult(index, _label(raw), error=exc)
-        if wait is None:
-            return BulkResult(index, _label(raw), result=result)
-        try:
-            return BulkResult(index, _label(raw), result=attrs.evolve(result, task=client.wait(task, timeout=wait)))
-        except AITasksError as exc:  # the cancel stands whatever the reads after it did
-            return BulkResult(index, _label(raw), result=result, wait_error=exc)
+        client, args = self._scope(scope)
+        return client.tasks(*args, **filters)
 
     def cancel_many(
-        self,
-        refs: Iterable[RefInput],
-        *,
-        concurrency: int = 16,
-        strict: bool = False,
-        wait: bool | float = False,
+        self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False, wait: bool | float = False
     ) -> Iterator[BulkResult]:
-        """Yield one BulkResult per ref, as each completes; refs are read lazily, at most 2 x concurrency ahead.
+        """Yield one BulkResult per ref as each completes, reading refs lazily, at most 2 x concurrency ahead.
 
-        While a provider signals overload (429, 503, Gcore's queue limit) fewer attempts run at once (see
-        `aitasks._adaptive`), and more again as calls succeed, up to `concurrency`.
-        To stop early, make `refs` stop yielding: the calls already submitted still finish and are yielded.
-        If reading `refs` raises, the submitted calls are yielded first, then the error is raised.
+        Fewer calls run at once while a provider signals overload (see `aitasks._adaptive`). When `refs` stops
+        yielding, or raises (the error then comes last), the calls already submitted still finish and are yielded.
         """
         _check_concurrency(concurrency)
         seconds = wait_seconds(wait)
         source = enumerate(refs)
-        window = 2 * concurrency
         gate = SyncGate(concurrency)
         unreadable: Exception | None = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aitasks") as pool:
@@ -181,7 +158,7 @@ class Client:
             exhausted = False
             try:
                 while True:
-                    while not exhausted and len(pending) < window:
+                    while not exhausted and len(pending) < 2 * concurrency:
                         try:
                             item = next(source, None)
                         except Exception as exc:
@@ -189,7 +166,7 @@ class Client:
                         if item is None:
                             exhausted = True
                         else:
-                            pending.add(pool.submit(self._one, item[0], item[1], strict, seconds, gate))
+                            pending.add(pool.submit(drive, self._bulk(*item, strict, seconds, gate)))
                     if not pending:
                         if unreadable is not None:
                             raise unreadable
@@ -204,73 +181,45 @@ class Client:
     def close(self) -> None:
         """Close every provider client, even when closing one of them fails."""
         with contextlib.ExitStack() as stack:
-            for client in self._router._clients.values():
+            for client in self._clients.values():
                 stack.callback(client.close)
 
-    def __enter__(self: T) -> T:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class AsyncClient:
+class AsyncClient(_Router[AsyncProviderClient]):
     """Cancel tasks on any configured provider by `provider:native-ref`, from async code."""
 
-    def __init__(
-        self,
-        *,
-        gcore: AsyncGcore | None = None,
-        modelarts: AsyncModelArts | None = None,
-        **others: AsyncProviderClient,
-    ) -> None:
-        self._router = _Router(_given(False, gcore=gcore, modelarts=modelarts, **others), {})
+    _sync = False
 
-    @classmethod
-    def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> AsyncClient:
-        """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
-        clients, missing = _from_env(False, timeout, max_retries)
-        self = cls.__new__(cls)
-        self._router = _Router(clients, missing)
-        return self
+    def __init__(
+        self, *, gcore: AsyncGcore | None = None, modelarts: AsyncModelArts | None = None, **others: AsyncProviderClient
+    ) -> None:
+        super().__init__(gcore=gcore, modelarts=modelarts, **others)
 
     async def cancel(self, ref: RefInput, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
         """Cancel one task named `gcore:TASK_ID` or `modelarts:DATASET_ID/TASK_ID` (or a TaskRef)."""
-        client, task = self._router.route(ref)
-        result: CancelResult = await client.cancel(task, strict=strict, wait=wait)
-        return result
+        client, task = self._route(ref)
+        return await client.cancel(task, strict=strict, wait=wait)
 
     async def get(self, ref: RefInput) -> Task:
         """Read one task named `provider:native-ref`."""
-        client, task = self._router.route(ref)
-        result: Task = await client.get(task)
-        return result
+        client, task = self._route(ref)
+        return await client.get(task)
 
     async def wait(self, ref: RefInput, *, timeout: float = 300.0) -> Task:
         """Wait until the task reaches a final state; WaitTimeout (with the last state seen) past `timeout`."""
-        client, task = self._router.route(ref)
-        result: Task = await client.wait(task, timeout=timeout)
-        return result
+        client, task = self._route(ref)
+        return await client.wait(task, timeout=timeout)
 
     def tasks(self, scope: str, **filters: Any) -> AsyncIterator[Task]:
         """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
-        client, args = self._router.scope(scope)
-        listing: AsyncIterator[Task] = client.tasks(*args, **filters)
-        return listing
-
-    async def _one(self, index: int, raw: object, strict: bool, wait: float | None, gate: AsyncGate) -> BulkResult:
-        try:
-            client, task = self._router.route(raw)  # type: ignore[arg-type]
-            result: CancelResult = await client._cancel(task, strict, None, gate)
-        except AITasksError as exc:
-            return BulkResult(index, _label(raw), error=exc)
-        if wait is None:
-            return BulkResult(index, _label(raw), result=result)
-        try:
-            final = await client.wait(task, timeout=wait)
-            return BulkResult(index, _label(raw), result=attrs.evolve(result, task=final))
-        except AITasksError as exc:  # the cancel stands whatever the reads after it did
-            return BulkResult(index, _label(raw), result=result, wait_error=exc)
+        client, args = self._scope(scope)
+        return client.tasks(*args, **filters)
 
     async def cancel_many(
         self,
@@ -280,15 +229,11 @@ class AsyncClient:
         strict: bool = False,
         wait: bool | float = False,
     ) -> AsyncIterator[BulkResult]:
-        """Yield one BulkResult per ref as each completes, at most `concurrency` in flight; refs are read lazily.
+        """Yield one BulkResult per ref as each completes, reading refs lazily, at most 2 x concurrency ahead.
 
-        At most `concurrency` calls run at once and at most `concurrency` finished results wait to be taken, so
-        no more than 2 x concurrency refs are read ahead of what was yielded: memory stays constant however many
-        refs there are, and a call slot is free again as soon as its call ends (a slow consumer only holds back
-        reading). While a provider signals overload (429, 503, Gcore's queue limit) fewer attempts run at once
-        (see `aitasks._adaptive`), and more again as calls succeed, up to `concurrency`.
-        To stop early, make `refs` stop yielding: the calls in flight still finish and are yielded.
-        If reading `refs` raises, the calls in flight are yielded first, then the error is raised.
+        A call slot is free again as soon as its call ends: a slow consumer only holds back reading, so memory stays
+        constant. Fewer calls run at once while a provider signals overload (see `aitasks._adaptive`). When `refs`
+        stops yielding, or raises (the error then comes last), the calls in flight still finish and are yielded.
         """
         _check_concurrency(concurrency)
         seconds = wait_seconds(wait)
@@ -311,7 +256,7 @@ class AsyncClient:
                         item = None
                 if item is None:
                     return
-                finished.put_nowait(await self._one(item[0], item[1], strict, seconds, gate))
+                finished.put_nowait(await adrive(self._bulk(*item, strict, seconds, gate)))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         for task in workers:
@@ -338,26 +283,21 @@ class AsyncClient:
     async def aclose(self) -> None:
         """Close every provider client, even when closing one of them fails."""
         async with contextlib.AsyncExitStack() as stack:
-            for client in self._router._clients.values():
+            for client in self._clients.values():
                 stack.push_async_callback(client.aclose)
 
-    async def __aenter__(self: T) -> T:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
-async def _numbered(
-    refs: Iterable[RefInput] | AsyncIterable[RefInput],
-) -> AsyncGenerator[tuple[int, RefInput], None]:
-    """Number refs from a sync or async iterable, lazily."""
-    index = 0
+async def _numbered(refs: Iterable[RefInput] | AsyncIterable[RefInput]) -> AsyncGenerator[tuple[int, RefInput], None]:
+    numbers = itertools.count()
     if isinstance(refs, AsyncIterable):
         async for ref in refs:
-            yield index, ref
-            index += 1
+            yield next(numbers), ref
     else:
-        for ref in refs:
-            yield index, ref
-            index += 1
+        for pair in enumerate(refs):
+            yield pair

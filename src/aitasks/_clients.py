@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import functools
 import itertools
 import math
 import time
@@ -13,19 +14,18 @@ import attrs
 import httpx
 
 from . import _transport
+from ._bulk import BulkResult
 from ._config import check_max_retries, check_timeout, verify_context
-from ._core import Core, Listing, Operation, Provider
+from ._core import Core, Gate, Listing, Operation, Plan, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
 from ._results import CancelResult
-from ._tasks import MAX_PAGES, Dataset, Task, WaitTimeout, poll_waits
+from ._tasks import MAX_PAGES, Task, WaitTimeout, poll_waits
 from ._version import __version__
 from ._wire import ACCEPT
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-    from ._adaptive import AsyncGate, SyncGate
 
 __all__ = [
     "DEFAULT_WAIT",
@@ -33,15 +33,18 @@ __all__ = [
     "ClientBase",
     "H",
     "L",
-    "Plan",
     "SyncProviderClient",
+    "adrive",
+    "drive",
     "pager",
     "scoped",
     "wait_seconds",
 ]
 
+R = TypeVar("R")
 L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 H = TypeVar("H", bound="httpx.Client | httpx.AsyncClient")  # the HTTP client it sends through
+Listed = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the Page) and items
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
 MAX_EMPTY_PAGES = 10  # pages in a row that bring no new task while claiming more: then the listing is stopped
 MAX_PROBLEMS = 1_000  # lines an IncompleteListing keeps; the rest are counted
@@ -62,20 +65,10 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
     return float(value)
 
 
-Plan = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the result) and items
-
-
-def _key(item: Task | Dataset) -> object:
-    return (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
-
-
-def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Plan:
-    """Every item of every listing once, in order: yields each page's Operation (sent back: the Page) and each item.
-
-    A page that brings no task not listed already while claiming more (a repeat, a cycle, empty pages with a
-    `next`) is followed at most MAX_EMPTY_PAGES times in a row; a page that only repeats tasks ends its listing.
-    Items that name no task, and listings ended early, are raised as one IncompleteListing at the end.
-    """
+def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
+    """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
+    that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
+    is raised as one IncompleteListing at the end."""
     seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
@@ -88,7 +81,7 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             fresh = 0
             for item in result.items:
-                key = _key(item)
+                key = (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
                 if key not in seen:
                     seen.add(key)
                     fresh += 1
@@ -106,12 +99,10 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
     _incomplete(name, problems)
 
 
-def scoped(name: str, scopes: Plan, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]) -> Plan:
-    """Every item of every scope (a project's datasets) as `scopes` lists them, scope by scope.
-
-    A scope whose listing fails or is incomplete is reported in the IncompleteListing raised at the end; the others
-    are listed all the same.
-    """
+def scoped(
+    name: str, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
+) -> Listed:
+    """Every item of every scope (a project's datasets); one that fails is reported at the end, the others listed."""
     problems: list[str] = []
     sent: Any = None
     while True:
@@ -140,43 +131,58 @@ def _incomplete(name: str, problems: list[str]) -> None:
         raise IncompleteListing(name, problems[:MAX_PROBLEMS] + ([f"and {extra} more"] if extra > 0 else []))
 
 
-class _Wait:
-    """The polling plan of one wait (kept apart from each read's retries): when to read again, when to give up."""
+def drive(plan: Plan[R]) -> R:
+    """Run a plan, blocking: each step's call returns what goes back to the plan."""
+    sent = None
+    while True:
+        try:
+            step = plan.send(sent)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        sent = step()
 
-    def __init__(self, timeout: object) -> None:
-        self.seconds = wait_seconds(timeout, "timeout") or DEFAULT_WAIT
-        self.deadline = time.monotonic() + self.seconds
-        self.pauses = poll_waits()
-        self.task: Task | None = None
-        self.error: AITasksError | None = None
 
-    def after(self, ref: TaskRef, outcome: Task | AITasksError) -> Task | float:
-        """The final task, or the pause before the next read; WaitTimeout past the deadline."""
-        if isinstance(outcome, Task):
-            self.task, self.error = outcome, None
-            if outcome.final:
-                return outcome
-        elif isinstance(outcome, _PERMANENT):
-            raise outcome
-        else:
-            self.error = outcome  # a failed read (5xx, a 404 right after the cancel, a timeout) does not end it
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise WaitTimeout(self.task, self.seconds, self.error, ref=ref) from self.error
-        return min(next(self.pauses), left)
+async def adrive(plan: Plan[R]) -> R:
+    """Run a plan on asyncio: each step's call returns an awaitable of what goes back to the plan."""
+    sent = None
+    while True:
+        try:
+            step = plan.send(sent)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        sent = await step()
+
+
+def _pages(core: Core, plan: Listed) -> Listed:
+    """A listing's pages through the request path; a failed one is thrown into the plan (`scoped` goes on)."""
+    with contextlib.suppress(StopIteration):
+        step = next(plan)
+        while True:
+            if not isinstance(step, Operation):
+                yield step
+                step = next(plan)
+                continue
+            try:
+                page = yield from core.call(step)
+            except AITasksError as exc:
+                step = plan.throw(exc)
+            else:
+                step = plan.send(page)
 
 
 class ClientBase(Generic[L, H]):
-    """Construction and repr shared by the sync and async provider clients; providers add `tasks()` here once."""
+    """Construction, repr and the plans of cancel, wait and bulk, shared by the sync and async provider clients."""
 
     _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
+    tasks: Callable[..., L]  # each provider's listing, with its own filters
 
     def __init__(self, provider: Provider, *, timeout: float, max_retries: int, http_client: H | None) -> None:
         cls = self._http_class
         if http_client is not None and not isinstance(http_client, cls):
             raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
         seconds, retries = check_timeout(timeout), check_max_retries(max_retries)  # before a client is opened
-        http = http_client or _transport.owned_client(cls, headers=_HEADERS, verify=verify_context())
+        build = _transport.async_client if issubclass(cls, httpx.AsyncClient) else _transport.sync_client
+        http = http_client or build(headers=_HEADERS, verify=verify_context())
         self._core = Core(provider, seconds, retries, http, http_client is None)
 
     def __repr__(self) -> str:
@@ -184,8 +190,53 @@ class ClientBase(Generic[L, H]):
         name = type(self).__name__
         return f"{name}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
 
-    def _listing(self, plan: Plan) -> L:
+    def _listing(self, plan: Listed) -> L:
         raise NotImplementedError  # pragma: no cover - each I/O style defines it
+
+    def _cancel(self, ref: TaskRef, strict: bool, wait: float | None, gate: Gate | None = None) -> Plan[CancelResult]:
+        result = yield from self._core.call(self._core.provider.cancel(ref, strict), gate)
+        if wait is None:
+            return result
+        try:
+            return attrs.evolve(result, task=(yield from self._wait(ref, wait)))
+        except WaitTimeout as exc:
+            exc.result = result
+            raise
+
+    def _wait(self, ref: TaskRef, timeout: object) -> Plan[Task]:
+        """Reads kept apart from each read's retries: a failed one (5xx, a 404 right after the cancel) goes on."""
+        seconds = wait_seconds(timeout, "timeout") or DEFAULT_WAIT
+        deadline, pauses, op = time.monotonic() + seconds, poll_waits(), self._core.provider.get(ref)
+        task: Task | None = None
+        error: AITasksError | None = None
+        while True:
+            try:
+                task, error = (yield from self._core.call(op, deadline=deadline)), None
+            except _PERMANENT:
+                raise
+            except AITasksError as exc:
+                error = exc
+            if error is None and task is not None and task.final:
+                return task
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WaitTimeout(task, seconds, error, ref=ref) from error
+            yield functools.partial(self._core.sleep, min(next(pauses), left))
+
+    def _bulk(
+        self, index: int, label: str, ref: TaskRef, strict: bool, wait: float | None, gate: Gate
+    ) -> Plan[BulkResult]:
+        try:
+            result = yield from self._cancel(ref, strict, None, gate)
+        except AITasksError as exc:
+            return BulkResult(index, label, error=exc)
+        if wait is None:
+            return BulkResult(index, label, result=result)
+        try:
+            task = yield from self._wait(ref, wait)
+        except AITasksError as exc:  # the cancel stands whatever the reads after it did
+            return BulkResult(index, label, result=result, wait_error=exc)
+        return BulkResult(index, label, result=attrs.evolve(result, task=task))
 
 
 class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
@@ -194,62 +245,27 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
     _http_class = httpx.Client
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running.
-
-        With `wait` (True for DEFAULT_WAIT seconds, or a number of seconds), then wait for its final state:
-        `result.task` holds it, or WaitTimeout is raised with the cancel's result as `.result`.
-        """
-        return self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait))
-
-    def _cancel(self, ref: TaskRef, strict: bool, wait: float | None, gate: SyncGate | None = None) -> CancelResult:
-        result = self._core.run(self._core.provider.cancel(ref, strict), gate)
-        if wait is None:
-            return result
-        try:
-            return attrs.evolve(result, task=self.wait(ref, timeout=wait))
-        except WaitTimeout as exc:
-            exc.result = result
-            raise
+        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
+        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        return drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     def get(self, ref: str | TaskRef) -> Task:
         """Read one task: its normalised `state`, the provider's own `status`, progress, name and times."""
-        provider = self._core.provider
-        return self._core.run(provider.get(provider.ref(ref)))
+        return drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
         """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
+        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        return drive(self._wait(self._core.provider.ref(ref), timeout))
 
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do.
-        """
-        provider = self._core.provider
-        ref, plan = provider.ref(ref), _Wait(timeout)
-        op = provider.get(ref)
+    def _listing(self, plan: Listed) -> Iterator[Any]:
+        steps, sent = _pages(self._core, plan), None
         while True:
             try:
-                outcome: Task | AITasksError = self._core.run(op, deadline=plan.deadline)
-            except AITasksError as exc:
-                outcome = exc
-            step = plan.after(ref, outcome)
-            if isinstance(step, Task):
-                return step
-            time.sleep(step)
-
-    def _listing(self, plan: Plan) -> Iterator[Any]:
-        try:
-            step = next(plan)
-            while True:
-                if not isinstance(step, Operation):
-                    yield step
-                    step = next(plan)
-                    continue
-                try:
-                    page = self._core.run(step)
-                except AITasksError as exc:
-                    step = plan.throw(exc)  # a plan over several scopes goes on with the next
-                else:
-                    step = plan.send(page)
-        except StopIteration:
-            return
+                step = steps.send(sent)
+            except StopIteration:
+                return
+            sent = step() if callable(step) else (yield step)
 
     def close(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""
@@ -269,64 +285,27 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
     _http_class = httpx.AsyncClient
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (or TaskAlreadyFinished when strict) if it was no longer running.
-
-        With `wait` (True for DEFAULT_WAIT seconds, or a number of seconds), then wait for its final state:
-        `result.task` holds it, or WaitTimeout is raised with the cancel's result as `.result`.
-        """
-        return await self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait))
-
-    async def _cancel(
-        self, ref: TaskRef, strict: bool, wait: float | None, gate: AsyncGate | None = None
-    ) -> CancelResult:
-        result = await self._core.arun(self._core.provider.cancel(ref, strict), gate)
-        if wait is None:
-            return result
-        try:
-            return attrs.evolve(result, task=await self.wait(ref, timeout=wait))
-        except WaitTimeout as exc:
-            exc.result = result
-            raise
+        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
+        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        return await adrive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     async def get(self, ref: str | TaskRef) -> Task:
         """Read one task: its normalised `state`, the provider's own `status`, progress, name and times."""
-        provider = self._core.provider
-        return await self._core.arun(provider.get(provider.ref(ref)))
+        return await adrive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     async def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
         """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
+        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        return await adrive(self._wait(self._core.provider.ref(ref), timeout))
 
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do.
-        """
-        provider = self._core.provider
-        ref, plan = provider.ref(ref), _Wait(timeout)
-        op = provider.get(ref)
+    async def _listing(self, plan: Listed) -> AsyncIterator[Any]:
+        steps, sent = _pages(self._core, plan), None
         while True:
             try:
-                outcome: Task | AITasksError = await self._core.arun(op, deadline=plan.deadline)
-            except AITasksError as exc:
-                outcome = exc
-            step = plan.after(ref, outcome)
-            if isinstance(step, Task):
-                return step
-            await asyncio.sleep(step)
-
-    async def _listing(self, plan: Plan) -> AsyncIterator[Any]:
-        try:
-            step = next(plan)
-            while True:
-                if not isinstance(step, Operation):
-                    yield step
-                    step = next(plan)
-                    continue
-                try:
-                    page = await self._core.arun(step)
-                except AITasksError as exc:
-                    step = plan.throw(exc)  # a plan over several scopes goes on with the next
-                else:
-                    step = plan.send(page)
-        except StopIteration:
-            return
+                step = steps.send(sent)
+            except StopIteration:
+                return
+            sent = await step() if callable(step) else (yield step)
 
     async def aclose(self) -> None:
         """Close the pooled connections, unless the http_client was the caller's."""

@@ -101,10 +101,7 @@ def check_max_retries(value: int) -> int:
 
 
 def verify_context() -> ssl.SSLContext:
-    """What httpx builds for verify=True, built once per process (loading the CA bundle takes ~20 ms).
-
-    Keyed on the two variables httpx reads, so a changed SSL_CERT_FILE or SSL_CERT_DIR still takes effect.
-    """
+    """httpx's verify=True context, built once (the CA bundle takes ~20 ms) per SSL_CERT_FILE and SSL_CERT_DIR."""
     return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import asyncio
+import functools
 import json
 import logging
 import time
@@ -12,9 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import attrs
 import httpx
 
-from . import _retry, _status
+from . import _retry
 from ._adaptive import AsyncGate, Signal, SyncGate
-from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse
+from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse, error_class, is_transient
 from ._refs import TaskRef
 from ._text import Redactor, body_fields, bounded
 from ._wire import ACCEPT, BodyRefused, Reply, asend, send
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ._results import CancelResult
     from ._tasks import Page, Task, TaskState
 
-__all__ = ["Answer", "Core", "Listing", "Operation", "Provider"]
+__all__ = ["Answer", "Core", "Gate", "Listing", "Operation", "Plan", "Provider"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
@@ -33,6 +35,10 @@ logger.addHandler(logging.NullHandler())
 _MAYBE_APPLIED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, TimeoutError)
 
 R = TypeVar("R")
+Gate = SyncGate | AsyncGate
+# A call without its I/O: yields each step as a callable (the sync driver calls it, the asyncio one awaits the call)
+# and gets back what it returned: a gate's ticket, a request's Reply, a pause's None; returns R.
+Plan = Generator[Callable[[], Any], Any, R]
 
 
 @attrs.frozen
@@ -115,19 +121,13 @@ class Answer:
 
     def error(self, cls: type[APIError] | None = None, detail: str | None = None) -> APIError:
         """The error for this answer: by default the class the status maps to, with the provider's message."""
-        provider = self.core.provider
-        code, message = self.fields()
+        p, (code, message), rid = self.core.provider, self.fields(), self.request_id()
         if cls is None:
-            cls = _status.error_class(self.status, message, provider.errors, provider.queue_limit)
+            cls = error_class(self.status, message, p.errors, p.queue_limit)
         if detail is not None:
-            message = bounded(f"{detail}: {message}" if message else detail, provider.redact)
+            message = bounded(f"{detail}: {message}" if message else detail, p.redact)
         return cls(
-            message,
-            provider=provider.name,
-            status_code=self.status,
-            error_code=code,
-            request_id=self.request_id(),
-            attempts=self.attempts,
+            message, provider=p.name, status_code=self.status, error_code=code, request_id=rid, attempts=self.attempts
         )
 
     def failure(self) -> AITasksError:
@@ -144,14 +144,6 @@ class Answer:
         return TransportError(f"{name}: {type(failure).__name__}: {detail}", provider=name, attempts=self.attempts)
 
 
-@attrs.frozen
-class Retry:
-    """A step of the retry loop: the error an attempt ended with, and the pause before the next attempt."""
-
-    error: AITasksError
-    pause: float
-
-
 class Core:
     """Settings shared by every call of one provider client, and the one request path."""
 
@@ -160,9 +152,12 @@ class Core:
         self.seconds = timeout
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
+        aio = isinstance(http, httpx.AsyncClient)  # then each step's call returns an awaitable
+        self.send: Callable[..., Any] = asend if aio else send
+        self.sleep: Callable[[float], Any] = asyncio.sleep if aio else time.sleep
 
-    def _attempts(self, op: Operation[R], deadline: float | None) -> Generator[httpx.Request | Retry, Reply, R]:
-        """The retry loop: yields each request (the driver sends back its Reply) and each pause before another."""
+    def call(self, op: Operation[R], gate: Gate | None = None, deadline: float | None = None) -> Plan[R]:
+        """The retry loop without its I/O: enter the gate, send the request, read its Reply, pause and try again."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
         args = op.request
         for attempt in range(1, self.max_retries + 2):
@@ -175,77 +170,42 @@ class Core:
                 headers={**ACCEPT, **args.get("headers", {})},
                 timeout=self.timeout,
             )
-            reply = yield request
+            ticket = (yield gate.enter) if gate is not None else 0
+            reply: Reply = yield functools.partial(self.send, self.http, request, self.provider.auth, self.seconds)
             answer = Answer(self, reply, attempt, applied)
+            self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
             if reply.failure is None and reply.status in op.answers:
-                self._log(op, reply.status, attempt, started)
-                return op.result(answer)
+                try:
+                    value = op.result(answer)
+                except BaseException as exc:
+                    _leave(gate, ticket, exc)
+                    raise
+                _leave(gate, ticket, None)
+                return value
             error: AITasksError
             if reply.failure is None:
-                mapped = answer.error()
-                transient, error = _status.is_transient(reply.status, type(mapped)), mapped
+                error = answer.error()
+                transient = is_transient(reply.status, type(error))
                 applied |= reply.status >= 500
             else:
                 error = answer.failure()
                 transient = not isinstance(reply.failure, BodyRefused)
                 applied |= isinstance(reply.failure, _MAYBE_APPLIED)
-            self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
+            _leave(gate, ticket, error)
             pause = _retry.backoff(attempt, reply.headers)
             late = deadline is not None and time.monotonic() + pause >= deadline
             if not transient or attempt > self.max_retries or (applied and not op.repeatable) or late:
                 raise error
-            yield Retry(error, pause)
+            yield functools.partial(self.sleep, pause)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
-
-    def run(self, op: Operation[R], gate: SyncGate | None = None, deadline: float | None = None) -> R:
-        """Drive the retry loop, blocking; each attempt through the gate if given; no retry pause past `deadline`."""
-        steps = self._attempts(op, deadline)
-        step = next(steps)
-        while True:
-            assert isinstance(step, httpx.Request)
-            ticket = gate.enter() if gate is not None else 0
-            reply = send(self.http, step, self.provider.auth, self.seconds)
-            try:
-                retry = steps.send(reply)
-            except BaseException as exc:
-                if gate is not None:
-                    gate.leave(ticket, Signal.of(None if isinstance(exc, StopIteration) else exc))
-                if isinstance(exc, StopIteration):
-                    return exc.value  # type: ignore[no-any-return]
-                raise
-            assert isinstance(retry, Retry)
-            if gate is not None:
-                gate.leave(ticket, Signal.of(retry.error))
-            time.sleep(retry.pause)
-            step = next(steps)
-
-    async def arun(self, op: Operation[R], gate: AsyncGate | None = None, deadline: float | None = None) -> R:
-        """The same loop for asyncio."""
-        import asyncio
-
-        steps = self._attempts(op, deadline)
-        step = next(steps)
-        while True:
-            assert isinstance(step, httpx.Request)
-            ticket = await gate.enter() if gate is not None else 0
-            reply = await asend(self.http, step, self.provider.auth, self.seconds)
-            try:
-                retry = steps.send(reply)
-            except BaseException as exc:
-                if gate is not None:
-                    gate.leave(ticket, Signal.of(None if isinstance(exc, StopIteration) else exc))
-                if isinstance(exc, StopIteration):
-                    return exc.value  # type: ignore[no-any-return]
-                raise
-            assert isinstance(retry, Retry)
-            if gate is not None:
-                gate.leave(ticket, Signal.of(retry.error))
-            await asyncio.sleep(retry.pause)
-            step = next(steps)
 
     def _log(self, op: Operation[Any], outcome: object, attempt: int, started: float) -> None:
         """One DEBUG line per attempt: operation, status or error, attempt, elapsed; never headers."""
         if logger.isEnabledFor(logging.DEBUG):
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", self.provider.name, op.name, outcome, attempt,
-                         elapsed)  # fmt: skip
+            elapsed, name = (time.perf_counter() - started) * 1000, self.provider.name
+            logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", name, op.name, outcome, attempt, elapsed)
+
+
+def _leave(gate: Gate | None, ticket: int, error: BaseException | None) -> None:
+    if gate is not None:
+        gate.leave(ticket, Signal.of(error))

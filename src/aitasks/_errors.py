@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "AITasksError",
     "APIError",
@@ -38,11 +40,25 @@ __all__ = [
     "Timeout",
     "TransportError",
     "UnexpectedResponse",
+    "error_class",
+    "is_overload",
+    "is_transient",
 ]
 
 
 class AITasksError(Exception):
     """Root of every error this library raises on purpose."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields do not survive the default Exception pickling (process pools, task queues).
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AITasksError], args: tuple[object, ...], state: dict[str, object]) -> AITasksError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class ConfigurationError(AITasksError):
@@ -66,35 +82,11 @@ class APIError(AITasksError):
         request_id: str | None = None,
         attempts: int = 1,
     ) -> None:
-        self.message = message
-        self.provider = provider
-        self.status_code = status_code
-        self.error_code = error_code
-        self.request_id = request_id
-        self.attempts = attempts
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        parts = [f"{self.provider}: HTTP {self.status_code}"]
-        if self.error_code:
-            parts.append(f"[{self.error_code}]")
-        if self.message:
-            parts.append(self.message)
-        text = " ".join(parts)
-        if self.request_id:
-            text += f" (request id {self.request_id})"
-        return text
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only fields do not survive the default Exception pickling.
-        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
-
-
-def _rebuild(cls: type[APIError], message: str | None, state: dict[str, object]) -> APIError:
-    err = cls.__new__(cls)
-    err.__dict__.update(state)
-    Exception.__init__(err, err._describe())
-    return err
+        self.message, self.provider, self.status_code = message, provider, status_code
+        self.error_code, self.request_id, self.attempts = error_code, request_id, attempts
+        parts = [f"{provider}: HTTP {status_code}", f"[{error_code}]" if error_code else "", message or ""]
+        text = " ".join(part for part in parts if part)
+        super().__init__(text + (f" (request id {request_id})" if request_id else ""))
 
 
 class BadRequest(APIError):
@@ -138,37 +130,60 @@ class UnexpectedResponse(APIError):
 
 
 class IncompleteListing(UnexpectedResponse):
-    """A listing the provider did not serve whole: raised after every task that could be read was yielded.
-
-    `.problems` has one line per item that names no usable task (`page=2, results[3].task_id: missing`) and,
-    last, why the listing stopped early if it did (a page repeating tasks already listed, the page cap).
-    """
+    """A listing the provider did not serve whole, raised after every task that could be read was yielded; `.problems`
+    names each unusable item (`page 2: results[3].task_id: missing`) and, last, why the listing stopped early."""
 
     def __init__(self, provider: str, problems: list[str]) -> None:
         self.problems = tuple(problems)
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         super().__init__(f"the listing is incomplete: {shown}", provider=provider, status_code=200)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.provider, list(self.problems)))
-
 
 class TransportError(AITasksError):
     """No usable answer came back: connection refused, reset or closed, after every retry."""
 
     def __init__(self, message: str, *, provider: str, attempts: int = 1) -> None:
-        self.provider = provider
-        self.attempts = attempts
+        self.provider, self.attempts = provider, attempts
         super().__init__(message)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only fields do not survive the default Exception pickling (process pools, task queues).
-        return (_rebuild_transport, (type(self), str(self), self.provider, self.attempts))
-
-
-def _rebuild_transport(cls: type[TransportError], message: str, provider: str, attempts: int) -> TransportError:
-    return cls(message, provider=provider, attempts=attempts)
 
 
 class Timeout(TransportError):
     """An attempt passed its deadline (connect to the last byte of the body), after every retry."""
+
+
+# Statuses every provider may answer (gateways, rate limiters and servers speak plain HTTP).
+_COMMON: Mapping[int, type[APIError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: TaskNotFound,
+    429: RateLimited,
+}
+# Nothing was done and a later attempt may succeed: throttling, and servers or gateways failing for a while.
+_TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The provider says it is over capacity: bulk runs send fewer calls at once (see _adaptive).
+_OVERLOAD_STATUSES = frozenset({429, 503})
+
+
+def error_class(
+    status: int, message: str | None, own: Mapping[int, type[APIError]], queue_limit: tuple[int, str] | None
+) -> type[APIError]:
+    """The error for an answer that is not a result: the provider's own meanings first, then plain HTTP's."""
+    if queue_limit and status == queue_limit[0] and (message or "").lstrip().lower().startswith(queue_limit[1]):
+        return QueueLimitReached
+    cls = own.get(status) or _COMMON.get(status)
+    if cls is not None:
+        return cls
+    if 500 <= status <= 599:
+        return ServerError
+    return UnexpectedResponse
+
+
+def is_transient(status: int, cls: type[APIError]) -> bool:
+    """Worth another attempt after a wait: throttled, queue full, or a server error that may pass."""
+    return status in _TRANSIENT_STATUSES or cls is QueueLimitReached
+
+
+def is_overload(status: int, cls: type[APIError]) -> bool:
+    """The provider signals it has too much to do (429, 503, or Gcore's queue limit)."""
+    return status in _OVERLOAD_STATUSES or cls is QueueLimitReached

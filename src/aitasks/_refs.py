@@ -6,6 +6,7 @@ import unicodedata
 
 import attrs
 
+from . import providers
 from ._errors import InvalidTaskRef
 
 __all__ = ["TaskRef", "check_id"]
@@ -29,22 +30,9 @@ def check_id(value: object, what: str) -> str:
     return value
 
 
-def _names() -> tuple[str, ...]:
-    from . import providers
-
-    return providers.names()
-
-
-def _scope(provider: str) -> str | None:
-    """What the provider's native refs name before the task id ("dataset id"), if anything."""
-    from . import providers
-
-    return providers.get(provider).scope
-
-
 def _check_provider(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if value not in _names():
-        raise InvalidTaskRef(f"unknown provider {value!r}; expected one of {', '.join(_names())}")
+    if value not in providers.names():
+        raise InvalidTaskRef(f"unknown provider {value!r}; expected one of {', '.join(providers.names())}")
 
 
 @attrs.frozen
@@ -57,7 +45,7 @@ class TaskRef:
 
     def __attrs_post_init__(self) -> None:
         check_id(self.task_id, "task id")
-        scope = _scope(self.provider)
+        scope = providers.get(self.provider).scope
         if scope is not None:
             if self.dataset_id is None:
                 upper = scope.upper().replace(" ", "_")
@@ -78,15 +66,15 @@ class TaskRef:
         if not isinstance(value, str):
             raise InvalidTaskRef(f"a task ref must be a string, not {type(value).__name__}")
         head, sep, rest = value.partition(":")
-        if sep and head in _names():
+        if sep and head in providers.names():
             if provider is not None and head != provider:
                 raise InvalidTaskRef(f"{_shorten(value)} is a {head} task, not a {provider} task")
             provider, native = head, rest
         elif provider is None:
-            raise InvalidTaskRef(f"{_shorten(value)} does not start with a provider ({', '.join(_names())})")
+            raise InvalidTaskRef(f"{_shorten(value)} does not start with a provider ({', '.join(providers.names())})")
         else:
             native = value
-        scope = _scope(provider) if provider in _names() else None
+        scope = providers.get(provider).scope if provider in providers.names() else None
         if scope is not None:
             dataset_id, slash, task_id = native.partition("/")
             if not slash:

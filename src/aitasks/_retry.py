@@ -1,11 +1,10 @@
 """Retry policy: which failures are worth another attempt, how long to wait, and the switch tests use to skip waits.
 
-Retried: connection errors, timeouts, HTTP 429, 500, 502, 503, 504, and Gcore's "Queue limit reached" 400
-(`_status.is_transient`); after an attempt that may have been applied, only operations safe to repeat. Waits
-grow exponentially with jitter, capped at 8 s, like the official Gcore SDK. A `Retry-After` of at most 60 s
-(seconds or an HTTP date) is used instead, plus a random share of itself, so that callers told the same wait
-do not all come back in the same instant; a longer or invalid one is ignored. The loop itself is
-`Core._attempts` in `_core.py`.
+Retried: connection errors, timeouts, HTTP 429, 500, 502, 503, 504 and Gcore's "Queue limit reached" 400
+(`_errors.is_transient`); after an attempt that may have been applied, only operations safe to repeat. Waits grow
+exponentially with jitter, capped at 8 s, like the official Gcore SDK; a `Retry-After` of at most 60 s is used
+instead, plus a random share of itself, so that callers told the same wait do not all come back at once. The loop
+itself is `Core.call` in `_core.py`.
 """
 
 from __future__ import annotations

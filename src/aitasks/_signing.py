@@ -11,14 +11,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
-__all__ = [
-    "ALGORITHM",
-    "DATE_FORMAT",
-    "authorization_header",
-    "canonical_request",
-    "parse_authorization",
-    "signature",
-]
+__all__ = ["ALGORITHM", "DATE_FORMAT", "authorization_header", "canonical_request", "parse_authorization", "signature"]
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -57,16 +50,8 @@ def canonical_request(
     """The text that is hashed and signed; headers maps lowercase names to values."""
     canonical_headers = "".join(f"{name}:{headers[name].strip()}\n" for name in signed)
     payload = hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
-    return "\n".join(
-        (
-            method.upper(),
-            canonical_uri(raw_path),
-            canonical_query(raw_query),
-            canonical_headers,
-            ";".join(signed),
-            payload,
-        )
-    )
+    uri, query = canonical_uri(raw_path), canonical_query(raw_query)
+    return "\n".join((method.upper(), uri, query, canonical_headers, ";".join(signed), payload))
 
 
 def signature(canonical: str, sdk_date: str, secret_key: str) -> str:

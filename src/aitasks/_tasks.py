@@ -177,11 +177,8 @@ def _kind(value: object) -> str:
 
 
 class WaitTimeout(AITasksError):
-    """`wait()` ran out of time before the task reached a final state.
-
-    `.task` is the last state seen (None if no read succeeded), `.error` the last read that failed, and `.result`
-    the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done.
-    """
+    """`wait()` ran out of time: `.task` is the last state seen (None if no read succeeded), `.error` the last read
+    that failed, and `.result` the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done."""
 
     def __init__(
         self, task: Task | None, timeout: float, error: AITasksError | None = None, *, ref: object = None
@@ -189,24 +186,10 @@ class WaitTimeout(AITasksError):
         self.task, self.timeout, self.error = task, timeout, error
         self.result: CancelResult | None = None
         where = task.ref if task is not None else ref
-        if task is not None:
-            status = f" (status {task.status!r})" if task.status is not None else ""
-            what = f"still {task.state.name}{status}"
-        else:
-            what = "never read"
+        status = f" (status {task.status!r})" if task is not None and task.status is not None else ""
+        what = f"still {task.state.name}{status}" if task is not None else "never read"
         last = f"; last read failed: {error}" if error is not None else ""
         super().__init__(f"{where}: {what} after waiting {timeout:g} s{last}")
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_wait, (self.task, self.timeout, self.error, self.result, str(self)))
-
-
-def _rebuild_wait(
-    task: Task | None, timeout: float, error: AITasksError | None, result: CancelResult | None, text: str
-) -> WaitTimeout:
-    exc = WaitTimeout(task, timeout, error)
-    exc.result, exc.args = result, (text,)
-    return exc
 
 
 def poll_waits() -> Iterator[float]:

@@ -17,7 +17,7 @@ import httpx
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["MAX_CONNECTIONS", "async_client", "owned_client", "sync_client"]
+__all__ = ["MAX_CONNECTIONS", "async_client", "sync_client"]
 
 # Connections per owned client, all kept alive between calls: the CLI's highest --concurrency. More calls in
 # flight than this wait for a free connection.
@@ -41,10 +41,7 @@ def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.Cli
 
 
 def async_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.AsyncClient:
-    """An asyncio client on aiohttp's connection pool when `httpx-aiohttp` is installed, else on httpx's own.
-
-    Proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) apply on either: aiohttp's session reads them itself.
-    """
+    """On aiohttp's pool when `httpx-aiohttp` is installed, else httpx's; proxy variables apply on either."""
     try:
         from ._aiohttp import transport
     except ImportError:
@@ -53,11 +50,3 @@ def async_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.As
     return httpx.AsyncClient(
         headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies(), transport=pool, limits=_BULK
     )
-
-
-def owned_client(
-    cls: type[httpx.Client] | type[httpx.AsyncClient], *, headers: dict[str, str], verify: ssl.SSLContext
-) -> httpx.Client | httpx.AsyncClient:
-    """The client a provider client of the sync (httpx.Client) or async (httpx.AsyncClient) kind owns."""
-    build = async_client if issubclass(cls, httpx.AsyncClient) else sync_client
-    return build(headers=headers, verify=verify)

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import httpx
@@ -82,11 +82,8 @@ class _Body:
 
 
 class _Watchdog:
-    """One daemon thread that ends blocking body reads at their attempt's deadline, by shutting the socket down.
-
-    A sync read waits up to httpx's read timeout for each chunk, so a server sending a byte just before each
-    timeout could hold an attempt open indefinitely; asyncio attempts are bounded by an asyncio timeout instead.
-    """
+    """One daemon thread that shuts a socket down at its attempt's deadline: a sync read waits up to the read timeout
+    per chunk, so a server dripping a byte before each could hold an attempt open (asyncio has a timeout instead)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -185,18 +182,14 @@ async def _aexchange(http: httpx.AsyncClient, request: httpx.Request, auth: http
         body = _Body(response, float("inf"))
         for chunk in body.raw(response):
             body.feed(chunk)
-        async for chunk in response.aiter_raw() if not response.is_stream_consumed else _nothing():
-            body.feed(chunk)
+        if not response.is_stream_consumed:
+            async for chunk in response.aiter_raw():
+                body.feed(chunk)
     except (httpx.HTTPError, BodyRefused) as exc:
         failure = exc
     finally:
         await response.aclose()
     return _done(response, body, failure)
-
-
-async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield  # pragma: no cover - makes this an async generator
 
 
 if sys.version_info >= (3, 11):

@@ -1,8 +1,5 @@
-"""The provider registry: one module per provider declares all of it (see `aitasks._core.Provider`).
-
-Built-in providers are imported on first use, so `import aitasks` stays cheap; a provider defined elsewhere joins
-with `register()`.
-"""
+"""The provider registry: one module per provider declares all of it (see `aitasks._core.Provider`); built-in
+providers are imported on first use, so `import aitasks` stays cheap; one defined elsewhere joins by `register()`."""
 
 from __future__ import annotations
 

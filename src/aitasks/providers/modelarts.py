@@ -78,10 +78,6 @@ def _integer(status: object) -> object:
     return int(status) if isinstance(status, str) and status.strip().lstrip("-").isdigit() else status
 
 
-def _ref(dataset_id: str, task_id: str) -> TaskRef:
-    return TaskRef("modelarts", task_id, dataset_id=dataset_id)
-
-
 class ModelArtsProvider(Provider):
     """ModelArts answers 204 when it stopped the task; it documents no "already finished" status."""
 
@@ -100,7 +96,6 @@ class ModelArtsProvider(Provider):
 
     def __init__(
         self,
-        *,
         endpoint: str | None,
         project_id: str | None,
         token: str | None,
@@ -161,8 +156,7 @@ class ModelArtsProvider(Provider):
             sec, sec_source = from_env(security_token, "security_token", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
         if sec is not None:
             check_secret(sec, sec_source)
-        auth = AKSKAuth(ak, sk, self.project_id, sec)
-        return auth, Redactor(sk, sec)
+        return AKSKAuth(ak, sk, self.project_id, sec), Redactor(sk, sec)
 
     @classmethod
     def status(cls, value: object) -> int:
@@ -181,14 +175,11 @@ class ModelArtsProvider(Provider):
         return Operation("get", args, frozenset({200}), lambda answer: _task(answer.data(), ref))
 
     def listings(self, dataset_id: str, type_: str | None, task_name: str | None) -> list[Listing]:
-        """The dataset's tasks (`type` and `task_name` filter on ModelArts); pages count from 0.
-
-        Without a type ModelArts lists auto labeling tasks only, so auto grouping tasks are a second listing.
-        """
+        """Without a `type` ModelArts lists auto labeling tasks only, so auto grouping tasks are a second listing."""
         name = task_name or UNSET
 
         def build(item: Mapping[str, Any]) -> Task:
-            return _task(item, _ref(dataset_id, ident(item, "task_id")))
+            return _task(item, TaskRef("modelarts", ident(item, "task_id"), dataset_id=dataset_id))
 
         def page(kind: str | Unset, number_: int) -> Operation[Page]:
             # `offset` is the page number, from 0: the page calls it "Start page for pagination display".
@@ -228,14 +219,7 @@ class _ModelArtsClient(ClientBase[L, H]):
         max_retries: int = 2,
         http_client: H | None = None,
     ) -> None:
-        provider = ModelArtsProvider(
-            endpoint=endpoint,
-            project_id=project_id,
-            token=token,
-            access_key=access_key,
-            secret_key=secret_key,
-            security_token=security_token,
-        )
+        provider = ModelArtsProvider(endpoint, project_id, token, access_key, secret_key, security_token)
         super().__init__(provider, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
     def datasets(self) -> Any:
@@ -252,11 +236,9 @@ class _ModelArtsClient(ClientBase[L, H]):
         task_name: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the dataset (of every dataset of the project without one) once, lazily, dataset by dataset;
-        `type` and `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here.
-
-        A dataset whose listing fails is named in the IncompleteListing raised at the end; the others are listed.
-        """
+        """Every task of the dataset (of every dataset of the project without one) once, lazily; `type` and
+        `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here. A dataset whose
+        listing fails is named in the IncompleteListing raised at the end; the others are listed."""
         values = [status] if isinstance(status, (int, str)) else list(status or ())
         statuses = frozenset(ModelArtsProvider.status(s) for s in values)
 
