@@ -248,3 +248,22 @@ def test_modelarts_dataset_listing_that_repeats_ends_and_tasks_are_listed_once(m
     assert [(t.ref.dataset_id, t.ref.task_id) for t in listed] == [("ds-1", "t0"), ("ds-2", "t0")]
     (line,) = incomplete(error)
     assert "page 1" in line and "repeats" in line
+
+
+def test_gcore_task_moving_between_status_listings_is_not_a_repeat(make: Any) -> None:
+    """tasks(status=[PENDING, STARTED]) is one listing per status; a task that starts between them is in both.
+    A STARTED page holding only that task is not this listing repeating itself: the next page (task b) is read,
+    the moved task is yielded once, and nothing is reported."""
+
+    def route(request: Recorded) -> Reply:
+        params = query(request)[1]
+        if params["status"] == "PENDING":
+            return json_body(200, {"next": None, "results": [{"task_id": "a", "status": "PENDING"}]})
+        if params["page"] == "1":
+            return json_body(200, {"next": "page=2", "results": [{"task_id": "a", "status": "STARTED"}]})
+        return json_body(200, {"next": None, "results": [{"task_id": "b", "status": "STARTED"}]})
+
+    with RoutedServer(route) as srv:
+        listed, error = make("gcore", srv.url).listing("tasks", status=["PENDING", "STARTED"])
+        assert len(srv.requests) == 3
+    assert (ids(listed), error) == (["a", "b"], None)
