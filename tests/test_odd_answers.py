@@ -244,3 +244,15 @@ def test_echoed_secret_in_a_json_message_is_never_shown_in_part(make: Any) -> No
         assert isinstance(error, aitasks.BadRequest)
         leaks = [p for p in _fragments(GCORE_KEY) if p in str(error) or p in repr(error)]
         assert not leaks, (split, leaks[:3])
+
+
+def test_echoed_secret_across_the_body_cap_is_never_shown_in_part(make: Any) -> None:
+    """A body over MAX_BODY_BYTES is refused and read only up to the cap: a secret the cap splits (behind
+    whitespace the cleaning collapses) must not be shown minus its tail."""
+    for split in (2, len(GCORE_KEY) // 2):
+        body = b" " * (aitasks.MAX_BODY_BYTES - split) + GCORE_KEY.encode() + b" tail"
+        with RoutedServer(always(Reply(200, body, {"Content-Type": "text/plain"}))) as server:
+            error = make("gcore", server.url, max_retries=0).raises("get", "t1")
+        assert isinstance(error, aitasks.UnexpectedResponse) and "MAX_BODY_BYTES" in str(error), repr(error)
+        leaks = [p for p in _fragments(GCORE_KEY) if p in str(error) or p in repr(error)]
+        assert not leaks, (split, leaks[:3])
