@@ -19,17 +19,18 @@ import aitasks._tasks
 
 from scripted_server import Recorded, Reply
 
+GID = "aafe70c6-0000-0000-0000-327b65f7670f"  # Gcore's documented id format: only the reads are odd here
 CANCELLED = {
     "gcore": json_body(202, {"result": "Task has been cancelled successfully."}),
     "modelarts": Reply(204),
 }
-RUNNING = {"gcore": json_body(200, {"task_id": "t1", "status": "STARTED"}), "modelarts": json_body(200, {"status": 1})}
-FINAL = {"gcore": json_body(200, {"task_id": "t1", "status": "REVOKED"}), "modelarts": json_body(200, {"status": 5})}
+RUNNING = {"gcore": json_body(200, {"task_id": GID, "status": "STARTED"}), "modelarts": json_body(200, {"status": 1})}
+FINAL = {"gcore": json_body(200, {"task_id": GID, "status": "REVOKED"}), "modelarts": json_body(200, {"status": 5})}
 NOT_FOUND = {
     "gcore": json_body(404, {"status": 404, "error": "Not Found. Entity you are looking for was not found"}),
     "modelarts": json_body(404, {"error_code": "ModelArts.4352", "error_msg": "Task not found."}),
 }
-REF = {"gcore": "t1", "modelarts": "ds-1/t1"}
+REF = {"gcore": GID, "modelarts": "ds-1/t1"}
 PROVIDERS = ["gcore", "modelarts"]
 
 
@@ -125,7 +126,7 @@ def test_wait_against_a_hanging_server_ends_in_wait_timeout_near_its_deadline(ma
     with RoutedServer(lambda request: Reply(200, delay=60)) as server:
         client = make("gcore", server.url, timeout=0.5)
         started = time.monotonic()
-        error = client.raises("wait", "t1", timeout=1)
+        error = client.raises("wait", GID, timeout=1)
         elapsed = time.monotonic() - started
     assert isinstance(error, aitasks.WaitTimeout), repr(error)
     assert error.task is None and isinstance(error.error, aitasks.Timeout)
@@ -140,7 +141,7 @@ def test_wait_against_a_hanging_server_ends_in_wait_timeout_near_its_deadline(ma
 def test_wait_ends_at_once_when_the_task_cannot_be_read(make: Any, status: int, raised: type[Exception]) -> None:
     """401, 403 and (Gcore) 422 end the wait at once with their own error: waiting longer cannot help."""
     with RoutedServer(lambda request: json_body(status, {"error": "no"})) as server:
-        error = make("gcore", server.url, max_retries=0).raises("wait", "t1", timeout=30)
+        error = make("gcore", server.url, max_retries=0).raises("wait", GID, timeout=30)
         assert len(server.requests) == 1
     assert isinstance(error, raised)
 
@@ -150,9 +151,9 @@ def test_bad_wait_timeouts_are_a_value_error_naming_the_argument(make: Any, time
     """wait(timeout=...) takes a positive finite number of seconds; anything else is a ValueError, sent nothing."""
     with RoutedServer(lambda request: FINAL["gcore"]) as server:
         client = make("gcore", server.url)
-        error = client.raises("wait", "t1", timeout=timeout)
+        error = client.raises("wait", GID, timeout=timeout)
         # cancel(wait=...) takes True and False too; any other bad value fails before the cancel is sent.
-        cancel_error = None if isinstance(timeout, bool) else client.raises("cancel", "t1", wait=timeout)
+        cancel_error = None if isinstance(timeout, bool) else client.raises("cancel", GID, wait=timeout)
         assert server.requests == []
     assert isinstance(error, ValueError) and "timeout" in str(error), repr(error)
     if cancel_error is not None:
