@@ -106,7 +106,9 @@ class Report:
     machine: dict[str, str] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
     targets: list[tuple[str, str, bool]] = field(default_factory=list)
-    readme: list[str] = field(default_factory=list)  # tables for README.md's bench block, after the sequential one
+    page: list[str] = field(
+        default_factory=list
+    )  # tables for docs/benchmarks.md's bench block, after the sequential one
 
     def target(self, line: str, measured: str, ok: bool) -> None:
         self.targets.append((line, measured, ok))
@@ -380,7 +382,7 @@ def run_tls(settings: Settings, report: Report) -> dict[tuple[str, int, int], be
     c, rtt = settings.tls_grid[0]
     headline = {key: run for key, run in results.items() if key[1:] == (c, rtt)}
     if headline:
-        report.readme.append(
+        report.page.append(
             f"### Bulk over TLS, concurrency {c}, RTT {rtt} ms\n\n"
             + table(bench_tls.HEADER[2:], [row[2:] for row in bench_tls.table_rows(headline)])
         )
@@ -538,27 +540,27 @@ def write(report: Report, settings: Settings, elapsed: float) -> None:
     settings.output.write_text(text, encoding="utf-8")
 
 
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def update_readme(report: Report, readme: Path) -> bool:
-    """Put this run's targets and sequential table into README.md's bench block, so the README never drifts."""
-    text = readme.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
+def update_bench_page(report: Report, page: Path) -> bool:
+    """Put this run's targets and sequential table into the page's bench block, so the docs never drift."""
+    text = page.read_text(encoding="utf-8")
+    if BLOCK_START not in text or BLOCK_END not in text:
         return False
     when, machine = report.machine.get("date", "?"), report.machine.get("CPU", "?")
     sequential = next((s for s in report.sections if s.startswith("## Sequential")), "")
     block = (
-        f"{README_START}\nRecorded {when} on {machine}, Python {report.machine.get('Python', '?')}, "
-        f"httpx {report.machine.get('httpx', '?')} (every table: [benchmarks/RESULTS.md](benchmarks/RESULTS.md)):\n\n"
+        f"{BLOCK_START}\nRecorded {when} on {machine}, Python {report.machine.get('Python', '?')}, "
+        f"httpx {report.machine.get('httpx', '?')} (every table: `benchmarks/RESULTS.md` in the repository):\n\n"
         + table(["target", "measured", "result"], [[t, m, "PASS" if ok else "MISS"] for t, m, ok in report.targets])
         + ("\n\n" + sequential.replace("## ", "### ", 1) if sequential else "")
-        + "".join("\n\n" + extra for extra in report.readme)
-        + f"\n{README_END}"
+        + "".join("\n\n" + extra for extra in report.page)
+        + f"\n{BLOCK_END}"
     )
-    head, rest = text.split(README_START, 1)
-    tail = rest.split(README_END, 1)[1]
-    readme.write_text(head + block + tail, encoding="utf-8")
+    head, rest = text.split(BLOCK_START, 1)
+    tail = rest.split(BLOCK_END, 1)[1]
+    page.write_text(head + block + tail, encoding="utf-8")
     return True
 
 
@@ -646,8 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     write(report, settings, elapsed)
     log(f"wrote {settings.output} in {elapsed:.0f} s")
     full = not short and only == set(SECTIONS) and settings.output == HERE / "RESULTS.md"
-    if full and update_readme(report, ROOT / "README.md"):
-        log("updated the bench block of README.md")
+    if full and update_bench_page(report, ROOT / "docs" / "benchmarks.md"):
+        log("updated the bench block of docs/benchmarks.md")
     return 0
 
 

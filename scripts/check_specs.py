@@ -1,12 +1,15 @@
 """Fail when a spec drifts from its source, is invalid, or carries an example its own schema rejects.
 
 Checks, each reported as one line on stderr (exit 1 when there is any):
-- both specs are valid OpenAPI (openapi-spec-validator) and every example matches its schema (jsonschema);
+- both specs are valid OpenAPI (openapi-spec-validator), hold no control character in any text, and every example
+  matches its schema (jsonschema);
 - the Gcore vendor files and every ModelArts RST page still have the sha256 their provenance.json records;
 - slicing the Gcore aggregated spec for the seed page's operation gives the seed page's YAML (check_gcore.py);
 - the hand-written ModelArts spec transcribes every table of every page (scripts/transcription.py): method, URI,
   parameters, request and response bodies with every nested object, Mandatory flags, types, "Options:",
-  status codes and example responses; the error body is the one calling_apis_response.rst documents.
+  ranges and defaults ("The value ranges from 1 to 100.", "The default value is 10."; every range, length, pattern
+  or default the spec sets must be one the page states), status codes and example responses; the error body is the
+  one calling_apis_response.rst documents.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +162,27 @@ def pin_problems(path: Path, expected: str, provenance: Path) -> list[str]:
         f"{shown(path)}: sha256 is {actual} but {shown(provenance)} records {expected}; the vendor file must stay"
         " byte-for-byte as retrieved (restore it, or record the new sha256 when the vendor's page changed)"
     ]
+
+
+def control_characters(node: Any, path: Path, at: str = "") -> list[str]:
+    """One line per key or text holding a control character (other than newline and tab): nothing a page shows."""
+    problems: list[str] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = f"{at}/{_escape(key)}"
+        for text, what in ((key, "key"), (value, "text")):
+            found = (
+                sorted({f"U+{ord(char):04X}" for char in str(text) if _control(char)}) if isinstance(text, str) else []
+            )
+            if found:
+                problems.append(f"{shown(path)}: the {what} at {where} holds control characters ({', '.join(found)})")
+        problems += control_characters(value, path, where)
+    return problems
+
+
+def _control(char: str) -> bool:
+    """A C0 or C1 control character or DEL, newline and tab apart."""
+    return unicodedata.category(char) == "Cc" and char not in "\n\t"
 
 
 # --- OpenAPI validity and examples ----------------------------------------------------------------------------
@@ -503,6 +528,7 @@ def check_spec(path: Path, problems: list[str]) -> tuple[dict[str, Any], str] | 
     if spec is None:
         return None
     problems += validate_openapi(spec, path)
+    problems += control_characters(spec, path)
     count, bad = check_examples(spec, path)
     problems += bad
     return spec, f"{shown(path)} (OpenAPI {spec.get('openapi')}, {count} examples)"

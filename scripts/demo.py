@@ -9,7 +9,6 @@ a retried 503; then the lifecycle on the command line: list what runs on both cl
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -127,8 +126,6 @@ def lifecycle(fake: FakeCloud) -> None:
 
 def main() -> int:
     """Run the demo; exit 0 when every step behaved as shown."""
-    # stamina reports each scheduled retry as a WARNING; step 5 prints its own account of the retry.
-    logging.getLogger("stamina").setLevel(logging.ERROR)
     print(f"aitasks {aitasks.__version__} demo\n")
     try:
         with FakeCloud(modelarts_stop_delay=1.0) as fake:

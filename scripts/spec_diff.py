@@ -10,7 +10,7 @@ Each change has a level, as oasdiff (github.com/oasdiff/oasdiff) grades its chec
 OLD (a raw HTTP caller, or code generated from OLD) can fail against a server implementing NEW, so it is breaking;
 WARN, it may, so it is shown for review; INFO, it cannot. Where oasdiff has a check for a kind of change, the change
 carries that check's id and level (`oasdiff:ID` in the report, `"oasdiff": true` in JSON) as the oasdiff release
-OASDIFF_RELEASE names (v1.28.0) defines them in `checker/rules.go`; the report's last line names that release.
+OASDIFF_RELEASE names defines them in `checker/rules.go`; the report's last line names that release.
 Other changes, and the few this script grades otherwise on purpose (REGRADED, each with its reason), carry this
 script's own kind (`aitasks:KIND`). The tables below are the mapping.
 
@@ -701,7 +701,7 @@ def _constraint_changes(place: Place, old: Mapping[str, Any], new: Mapping[str, 
         action = "set" if was is None else "unset" if now is None else "increased" if now > was else "decreased"
         kind = f"{prefix}-{name}-{action}"
         if kind not in OASDIFF and place.direction == "request" and kind.endswith("-min-length-set"):
-            kind = "request-min-length-set"  # oasdiff v1.28 grades max-length-set only; a new minimum is as risky
+            kind = "request-min-length-set"  # oasdiff grades max-length-set only; a new minimum is as risky
         if kind in OASDIFF or kind in OWN:
             yield _change(kind, place.label, f"{keyword} {_shown(was)} -> {_shown(now)}")
     was_pattern, now_pattern = old.get("pattern"), new.get("pattern")

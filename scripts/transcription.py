@@ -11,6 +11,11 @@ How the spec spells a page's types: String `type: string`; Integer `type: intege
 `type: object` (free-form); "X object" a `$ref` to `#/components/schemas/X`; "Array of ..." `type: array` with
 those `items`; "Map<String,V>" `type: object` with `additionalProperties: V`. "Options:" of an integer field are
 its `enum`; of any other field, the bold leads of the list under "Options:" in its markdown description.
+
+Constraints come from a row's own sentences: "The value ranges from 1 to 100." (numeric rows) is `minimum: 1` and
+`maximum: 100`, "The minimum value is 1." `minimum: 1`, "The default value is 10." `default: 10`. A range, length,
+pattern or default the spec sets must be one its row states, with the same value; a parameter (what the client
+sends) must also carry every range and default its row states. A body field need not: answers are read tolerantly.
 """
 
 from __future__ import annotations
@@ -168,6 +173,47 @@ def described_options(description: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
+# A schema's constraints, and how a page words each ("The value ranges from 1 to 100. The default value is 10.").
+CONSTRAINTS = {
+    "minimum": "minimum", "maximum": "maximum", "default": "default value",
+    "exclusiveMinimum": "exclusive minimum", "exclusiveMaximum": "exclusive maximum", "multipleOf": "multiple",
+    "minLength": "minimum length", "maxLength": "maximum length", "pattern": "pattern",
+    "minItems": "minimum item count", "maxItems": "maximum item count",
+}  # fmt: skip
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+_SENTENCE = r"(?:^|(?<=[.:] ))"  # at the start of a sentence: "If ..., the default value is 0" is not a default
+RANGE = re.compile(rf"{_SENTENCE}The value ranges from {_NUMBER} to {_NUMBER}\b")
+BOUND = re.compile(rf"{_SENTENCE}The (minimum|maximum) value is {_NUMBER}\b")
+DEFAULT = re.compile(rf"{_SENTENCE}The default value is (?:{_NUMBER}(?![\w.]\w)|(true|false)\b|([A-Za-z_][\w-]*))")
+
+
+def stated_constraints(text: str) -> dict[str, Any]:
+    """The range and default a row's description states, as JSON values."""
+    stated: dict[str, Any] = {}
+    if match := RANGE.search(text):
+        stated["minimum"], stated["maximum"] = json.loads(match[1]), json.loads(match[2])
+    for bound in BOUND.finditer(text):
+        stated[bound[1]] = json.loads(bound[2])
+    if match := DEFAULT.search(text):
+        number, boolean, word = match.groups()
+        stated["default"] = json.loads(number or boolean) if number or boolean else word
+    return stated
+
+
+def _numeric(kind: Type | None) -> bool:
+    """Whether a canonical type is a number, the only kind a range can bound."""
+    return kind is not None and kind[0] in ("integer", "number")
+
+
+def _same(stated: Any, actual: Any) -> bool:
+    """A page's value and the spec's: numbers by value (10 is 10.0), a text default by its words, else exactly."""
+    if isinstance(stated, (int, float)) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        return bool(stated == actual)
+    if isinstance(actual, str):
+        return actual == (stated if isinstance(stated, str) else _json(stated))
+    return bool(stated == actual and type(stated) is type(actual))
+
+
 def _json(value: Any) -> str:
     """A spec value as YAML/JSON spells it (true, false, null)."""
     return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
@@ -230,6 +276,36 @@ class Comparison:
                 f" in {self.spec_name} ({at})",
             )
 
+    def constraints(self, where: str, text: str, kind: Type | None, schema: Any, at: str, *, sent: bool) -> None:
+        """Every range, length, pattern or default of the schema is one the page states, with the page's value; a
+        parameter (what the client sends) also carries every range and default its row states."""
+        target = resolve(self.spec, schema)
+        if not isinstance(target, dict):
+            return
+        stated = stated_constraints(text)
+        for key in CONSTRAINTS:
+            if key not in target:
+                continue
+            if key not in stated:
+                self.problem(
+                    where,
+                    f"{self.spec_name} sets {key}: {_json(target[key])} ({at}) but {self.page_name} states no"
+                    f" {CONSTRAINTS[key]} for it",
+                )
+            elif not _same(stated[key], target[key]):
+                self.problem(
+                    where,
+                    f"{self.page_name} states {CONSTRAINTS[key]} {_json(stated[key])} but {self.spec_name} has"
+                    f" {key}: {_json(target[key])} ({at})",
+                )
+        for key, value in stated.items() if sent else ():
+            if key not in target and (key == "default" or _numeric(kind)):  # "ranges from 0 to 1" of a text
+                self.problem(
+                    where,
+                    f"{self.page_name} states {CONSTRAINTS[key]} {_json(value)} but {self.spec_name} has no"
+                    f" {key} ({at})",
+                )
+
     # --- parameters -------------------------------------------------------------------------------------------
 
     def parameters(self, item: Mapping[str, Any], operation: Mapping[str, Any], at: str) -> None:
@@ -270,6 +346,7 @@ class Comparison:
             )
         kind = self.types(where, row.type, None, parameter.get("schema"), f"{at}/schema")
         self.options(where, row.options, kind, parameter.get("schema"), parameter.get("description"), at)
+        self.constraints(where, row.description, kind, parameter.get("schema"), f"{at}/schema", sent=True)
         description = markdown_text(str(parameter.get("description", "")))
         if row.description != description:
             self.problem(
@@ -324,6 +401,7 @@ class Comparison:
         target = resolve(self.spec, schema)
         description = target.get("description") if isinstance(target, dict) else None
         self.options(where, row.options, kind, schema, description, at)
+        self.constraints(where, row.description, kind, schema, at, sent=False)
 
     def objects(self) -> None:
         """Compare every nested table of the page with the component schema of its name."""

@@ -200,7 +200,7 @@ def plan_modelarts(root: Path, rst_path: Path, commit: str | None = None) -> Pla
         record: dict[str, Any] = json.loads(_read(provenance, "provenance"))
         pages: dict[str, Any] = record["pages"]
     except (json.JSONDecodeError, KeyError, TypeError):
-        raise UpdateError(f'{provenance}: no "pages" record to update (see README, How the specs are kept)') from None
+        raise UpdateError(f'{provenance}: no "pages" record to update (see docs/specs.md)') from None
     if commit is not None and not re.fullmatch(r"[0-9a-f]{7,40}", commit):
         raise UpdateError(f"MODELARTS_COMMIT {commit!r} is not a commit id (7 to 40 lowercase hex digits)")
     incoming = sorted(rst_path.glob("*.rst")) if rst_path.is_dir() else [rst_path]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ from aitasks._retry import no_backoff
 from aitasks.testing import FakeCloud
 
 from scripted_server import Recorded, Reply, ScriptedServer, json_reply
+
+
+def pytest_report_header() -> str:
+    return f"httpx {httpx.__version__}"
+
 
 pytest_plugins = ["spec_check"]  # the `root` fixture of the check-specs tests
 
@@ -45,7 +51,7 @@ DEV_TOOL_TESTS = frozenset(
         "test_fake_gcore_sdk.py",
         "test_gcore_slice.py",
         "test_open_enums.py",
-        "test_readme.py",
+        "test_docs_examples.py",
         "test_rst_tables.py",
         "test_sdk_bodies.py",
         "test_signing.py",
@@ -73,6 +79,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backoff: run with real retry waits (the default test mode skips them)")
+    # `make pytest-httpx-other` puts another httpx first on the path: make sure it is the one imported.
+    expected = os.environ.get("AITASKS_EXPECT_HTTPX")
+    if expected and httpx.__version__ != expected:
+        raise pytest.UsageError(f"expected httpx {expected}, imported {httpx.__version__} from {httpx.__file__}")
 
 
 @pytest.fixture(autouse=True)

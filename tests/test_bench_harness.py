@@ -128,17 +128,17 @@ def _load_run() -> object:
     return module
 
 
-def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
-    """A full run rewrites only the README's bench block: its targets and sequential table, nothing around it."""
+def test_bench_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
+    """A full run rewrites only the bench block of docs/benchmarks.md: its targets and sequential table."""
     run: object = _load_run()
     report = run.Report(machine={"date": "2026-11-21", "CPU": "Test CPU", "Python": "3.11", "httpx": "0.28.1"})  # type: ignore[attr-defined]
     report.target("sequential Gcore cancel >= 0.90x raw httpx", "0.925x", True)
     report.target("`import aitasks` <= 1.30x `import httpx`", "1.5x", False)
     report.sections.append("## Sequential cancels over loopback keep-alive\n\n| contender |\n|---|\n| raw |")
-    report.readme.append("### Bulk over TLS, concurrency 50, RTT 20 ms\n\n| contender |\n|---|\n| aitasks |")
-    readme = tmp_path / "README.md"
+    report.page.append("### Bulk over TLS, concurrency 50, RTT 20 ms\n\n| contender |\n|---|\n| aitasks |")
+    readme = tmp_path / "benchmarks.md"
     readme.write_text("before\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n", encoding="utf-8")
-    assert run.update_readme(report, readme)  # type: ignore[attr-defined]
+    assert run.update_bench_page(report, readme)  # type: ignore[attr-defined]
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("before\n<!-- bench:start -->\nRecorded 2026-11-21 on Test CPU")
     assert text.endswith("<!-- bench:end -->\nafter\n")
@@ -151,7 +151,7 @@ def test_readme_block_is_replaced_with_the_runs_targets(tmp_path: Path) -> None:
     )
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n", encoding="utf-8")
-    assert not run.update_readme(report, unmarked)  # type: ignore[attr-defined]
+    assert not run.update_bench_page(report, unmarked)  # type: ignore[attr-defined]
     assert unmarked.read_text(encoding="utf-8") == "no markers\n"
 
 
@@ -288,3 +288,10 @@ def test_tls_targets_pass_and_miss_on_the_figures_the_issue_states() -> None:
         "TLS c=50 RTT 50 ms: `cancel_many` >= 85 % of ideal",
     ]
     assert judged({}) == {}
+
+
+def test_the_docs_page_has_the_bench_block() -> None:
+    """A full run has a block to rewrite: docs/benchmarks.md keeps both markers, in order."""
+    run: object = _load_run()
+    text = (Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert 0 <= text.find(run.BLOCK_START) < text.find(run.BLOCK_END)  # type: ignore[attr-defined]

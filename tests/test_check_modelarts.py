@@ -15,8 +15,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import check_specs
+import transcription
 from rst_tables import read_page
 from spec_check import run_check
+from spec_diff import Spec, diff_specs
+from transcription import stated_constraints
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY = Path(__file__).resolve().parent / "fixtures" / "modelarts"
@@ -616,3 +619,143 @@ def test_dataset_list_example_matches_the_spec() -> None:
     spec["components"]["schemas"]["DatasetAndFilePreview"]["properties"]["dataset_id"]["type"] = "integer"
     (problem,) = check_specs.check_examples(spec, Path("openapi.yaml"))[1]
     assert "/datasets/0/dataset_id" in problem and "is not of type 'integer'" in problem
+
+
+# --- Ranges and defaults against the pages' own words ---------------------------------------------------------
+
+LIMIT = "            minimum: 1\n            maximum: 100\n            default: 10\n"
+TASKS_LIMIT = "/paths/~1v2~1{project_id}~1datasets~1{dataset_id}~1tasks/get/parameters/2/schema"
+DATASETS_LIMIT = "/paths/~1v2~1{project_id}~1datasets/get/parameters/5/schema"
+STATUS = "/components/schemas/AutoAnnotationProgressResponse/properties/status"
+CONSTRAINT_EDITS = [
+    (
+        "limit minimum 5",
+        LIMIT,
+        LIMIT.replace("minimum: 1", "minimum: 5"),
+        [
+            f"{page}: Table 2 Query {table}, row 'limit': {page} states minimum 1 but openapi.yaml has minimum: 5"
+            f" ({at})"
+            for page, table, at in ((DATASETS, "Parameters", DATASETS_LIMIT), (LIST, "parameters", TASKS_LIMIT))
+        ],
+    ),
+    (
+        "limit maximum 50",
+        LIMIT,
+        LIMIT.replace("maximum: 100", "maximum: 50"),
+        [
+            f"{page}: Table 2 Query {table}, row 'limit': {page} states maximum 100 but openapi.yaml has maximum: 50"
+            f" ({at})"
+            for page, table, at in ((DATASETS, "Parameters", DATASETS_LIMIT), (LIST, "parameters", TASKS_LIMIT))
+        ],
+    ),
+    (
+        "limit default 20",
+        LIMIT,
+        LIMIT.replace("default: 10", "default: 20"),
+        [
+            f"{page}: Table 2 Query {table}, row 'limit': {page} states default value 10 but openapi.yaml has"
+            f" default: 20 ({at})"
+            for page, table, at in ((DATASETS, "Parameters", DATASETS_LIMIT), (LIST, "parameters", TASKS_LIMIT))
+        ],
+    ),
+    (
+        "limit without its range and default",
+        LIMIT,
+        "",
+        [
+            f"{page}: Table 2 Query {table}, row 'limit': {page} states {what} but openapi.yaml has no {key} ({at})"
+            for page, table, at in ((DATASETS, "Parameters", DATASETS_LIMIT), (LIST, "parameters", TASKS_LIMIT))
+            for what, key in (("minimum 1", "minimum"), ("maximum 100", "maximum"), ("default value 10", "default"))
+        ],
+    ),
+    (
+        "minimum 0 on the task status, which documents -1",
+        "          enum:\n            - -1\n",
+        "          minimum: 0\n          enum:\n            - -1\n",
+        [
+            f"{DETAILS}: Table 2 Response body parameters, row 'status': openapi.yaml sets minimum: 0 ({STATUS}) but"
+            f" {DETAILS} states no minimum for it"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [edit[1:] for edit in CONSTRAINT_EDITS],
+    ids=[edit[0] for edit in CONSTRAINT_EDITS],
+)
+def test_constraint_the_page_does_not_state_names_the_row(
+    root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: list[str]
+) -> None:
+    """A range or default in openapi.yaml that differs from the page's words, or is missing, fails on its row."""
+    path = root / "specs" / "modelarts" / "openapi.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == (2 if old == LIMIT else 1), old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    code, lines = run_check(root, capsys)
+    assert (code, sorted(lines)) == (1 if expected else 0, sorted(PREFIX + line for line in expected))
+
+
+def test_a_length_or_pattern_no_page_states_fails(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """maxLength and pattern are constraints too: set on task_name, which the page bounds in no way, they fail."""
+    old = "          description: Task name filtering.\n"
+    edit_spec(root, "            type: string\n" + old, "            type: string\n            maxLength: 64\n"
+              "            pattern: ^[a-z]+$\n" + old)  # fmt: skip
+    at = "/paths/~1v2~1{project_id}~1datasets~1{dataset_id}~1tasks/get/parameters/4/schema"
+    assert run_check(root, capsys) == (
+        1,
+        [
+            f"{PREFIX}{LIST}: Table 2 Query parameters, row 'task_name': openapi.yaml sets {key} ({at}) but {LIST}"
+            f" states no {what} for it"
+            for key, what in (("maxLength: 64", "maximum length"), ("pattern: ^[a-z]+$", "pattern"))
+        ],
+    )
+
+
+def test_a_page_that_changes_its_range_fails_on_the_row(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The vendor lowering the documented maximum to 50 is named against the spec's 100 (and the words differ)."""
+    edit_page(root, DATASETS, "The value ranges from 1 to 100.", "The value ranges from 1 to 50. ")
+    code, lines = run_check(root, capsys)
+    assert code == 1 and len(lines) == 2
+    assert lines[0] == (
+        f"{PREFIX}{DATASETS}: Table 2 Query Parameters, row 'limit': {DATASETS} states maximum 50 but openapi.yaml"
+        f" has maximum: 100 ({DATASETS_LIMIT})"
+    )
+    assert lines[1].startswith(f"{PREFIX}{DATASETS}: Table 2 Query Parameters, row 'limit': Description is")
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("Maximum number of records. The value ranges from 1 to 100. The default value is 10.",
+         {"minimum": 1, "maximum": 100, "default": 10}),
+        ("The value ranges from 0 to 1. Note: the range is fixed.", {"minimum": 0, "maximum": 1}),
+        ("Ratios. The numbers before and after the comma indicate the minimum and maximum split ratios.", {}),
+        ("Workspace ID. If no workspace is created, the default value is 0.", {}),
+        ("Score. The value ranges from 0 to 1.", {"minimum": 0, "maximum": 1}),
+        ("Sorting. The default value is desc.", {"default": "desc"}),
+        ("Ratio. The default value is 1.", {"default": 1}),
+        ("Stop time. The default value is 15 minutes.", {"default": 15}),
+        ("Persons per sample. The minimum value is 1.", {"minimum": 1}),
+        ("Whether to preview. The default value is false.", {"default": False}),
+    ],
+)  # fmt: skip
+def test_stated_constraints_read_sentences_not_clauses(text: str, stated: dict[str, object]) -> None:
+    """A range or default counts as its own sentence only, not as a clause of another."""
+    assert stated_constraints(text) == stated
+
+
+@pytest.mark.parametrize("version", sorted(HISTORY.glob(f"{STOP[:-4]}@*.rst")), ids=lambda p: p.name)
+def test_stop_page_versions_transcribed_then_diffed_change_nothing(version: Path) -> None:
+    """Each earlier stop page, transcribed (today's spec with that page's project_id words, which the page comparison
+    finds faithful), diffed against today's spec: nothing a client sees changed, so spec_diff reports no change."""
+    page = read_page(version)
+    (project_id,) = [row for row in page.parameters if row.name == "project_id"]
+    today = check_specs.load_spec(ROOT / "specs" / "modelarts" / "openapi.yaml")
+    old = json.loads(json.dumps(today))
+    (parameter,) = [p for p in old["paths"][STOP_URI]["post"]["parameters"] if p["name"] == "project_id"]
+    parameter["description"] = project_id.description
+    assert transcription.compare_page(page, old, "old.yaml").problems == []
+    assert transcription.compare_page(page, today, "openapi.yaml").problems != []  # the words did differ
+    assert diff_specs(Spec(old, "old"), Spec(today, "today")) == []

@@ -180,3 +180,21 @@ def test_command_line_exit_code_and_no_traceback(root: Path) -> None:
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"{PREFIX}{root}/{STOP_PAGE}: file not found\n"
+
+
+def test_control_characters_in_spec_text_are_named(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A NUL left in a description (an RST escape carried over) fails, naming where; newlines and tabs do not."""
+    edit(
+        root,
+        "modelarts",
+        "openapi.yaml",
+        "          description: Error code.\n",
+        '          description: "Error\\0 code.\\t"\n',
+    )
+    assert run_check(root, capsys) == (
+        1,
+        [
+            f"{PREFIX}{root}/specs/modelarts/openapi.yaml: the text at"
+            " /components/schemas/Error/properties/error_code/description holds control characters (U+0000)"
+        ],
+    )

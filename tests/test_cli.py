@@ -243,7 +243,7 @@ def test_read_error_mid_file_reports_what_was_sent_and_exits_2(
 
 
 def test_closed_stdout_stops_sending(fake_cloud_env: FakeCloud, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When stdout goes away (`| head`), no new refs are sent, the summary says so, and the exit code is 1."""
+    """When stdout goes away (`| head`), no new refs are sent, the calls in flight are reported on stderr, exit 141."""
 
     class ClosedPipe(io.StringIO):
         def write(self, text: str) -> int:
@@ -255,11 +255,17 @@ def test_closed_stdout_stops_sending(fake_cloud_env: FakeCloud, monkeypatch: pyt
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     monkeypatch.setattr(sys, "stderr", stderr)
 
-    code = main(["cancel", *(f"gcore:t{i}" for i in range(200)), "--concurrency", "4"])
+    code = main(["cancel", *(f"gcore:t{i}" for i in range(200)), "--concurrency", "4", "--json"])
 
-    assert code == 1
-    assert "stdout was closed" in stderr.getvalue()
-    assert len(_provider_calls(fake_cloud_env)) <= 8
+    err = stderr.getvalue()
+    assert code == 141
+    assert "stdout could not be written (closed?): sending no more refs" in err
+    calls = _provider_calls(fake_cloud_env)
+    assert 1 <= len(calls) <= 8
+    shown = [json.loads(line.partition("record: ")[2]) for line in err.splitlines() if "aitasks: record: " in line]
+    assert sorted(r["ref"] for r in shown) == sorted(f"gcore:{task}" for _, _, task in calls)
+    assert all(r["outcome"] == "cancelled" for r in shown)
+    assert "stdout was closed: " in err and "Traceback" not in err
 
 
 # --- progress on a terminal ------------------------------------------------------------------------------------
@@ -337,12 +343,18 @@ def test_usage_errors_exit_2_with_one_line(
     assert says in err
 
 
-def test_missing_configuration_exits_2_naming_the_variables(capsys: pytest.CaptureFixture[str]) -> None:
-    """With no provider configured, exit 2 with one line that names the variables to set."""
+def test_missing_configuration_exits_2_naming_the_variables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no provider configured, exit 2 with one line that names the variables to set for the refs given."""
     code = main(["cancel", "gcore:x"])
 
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "set GCORE_API_KEY" in err and "MODELARTS" not in err and "api_key=" not in err
+    path = tmp_path / "refs.txt"
+    path.write_text("gcore:x\n")
+    assert main(["cancel", "--from", str(path)]) == 2  # the refs are not read yet: every provider is named
+    err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "GCORE_API_KEY" in err and "MODELARTS_ENDPOINT" in err
 

@@ -162,7 +162,7 @@ def test_ls_failing_midway_exits_1_after_what_it_read(
         (["ls", "gcore:x"], "'gcore:x' is not a listing"),
         (["ls"], "the following arguments are required: LISTING"),
         (["status"], "the following arguments are required: REF"),
-        (["cancel", "gcore:x", "--status", "PENDING"], "--status selects tasks of --all LISTING"),
+        (["cancel", "gcore:x", "--status", "PENDING"], "--status needs --all LISTING"),
         (["cancel", "gcore:x", "--wait-timeout", "5"], "--wait-timeout needs --wait"),
         (["cancel", "gcore:x", "--all", "gcore"], "not both"),
         (["cancel", "--all", "gcore", "--wait", "--wait-timeout", "0"], "--wait-timeout"),

@@ -139,7 +139,7 @@ def test_routers_refuse_clients_of_the_wrong_kind() -> None:
 
 
 def test_retries_print_nothing_on_an_unconfigured_apps_stderr(scripted: ScriptedServer) -> None:
-    """An app without logging configured gets no bare "stamina.retry_scheduled" lines from a retry."""
+    """An app without logging configured gets no bare log lines on stderr from a retry."""
     scripted.script(Reply(503, b""), Reply(202, b'{"result": "ok"}'))
     code = textwrap.dedent(
         f"""

@@ -181,7 +181,7 @@ def test_gcore_filters_status_on_the_server_and_active_here() -> None:
     assert {task.status for task in listing} == {"PENDING", "REVOKED"} and len(listing) == 20
     active = list(gcore(GcorePages(40)).tasks(active=True))
     assert {task.status for task in active} == {"PENDING", "STARTED"} and len(active) == 20
-    with pytest.raises(ValueError, match="not a Gcore task status"):
+    with pytest.raises(ValueError, match="not a Gcore status"):
         list(gcore(pages).tasks(status=[""]))
 
 

@@ -58,7 +58,7 @@ def test_echoed_secrets_are_redacted_from_errors_and_results(target: Target, ser
 def test_debug_logs_have_one_line_per_attempt_and_no_secrets(
     target: Target, server: ScriptedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """At DEBUG with every logger captured (httpx, httpcore, stamina too), no record carries a secret."""
+    """At DEBUG with every logger captured (httpx, httpcore and aitasks), no record carries a secret."""
     caplog.set_level(logging.DEBUG)  # root: captures every logger
     server.script(Reply(503, b"busy"), target.success)
     target.cancel(server.url)

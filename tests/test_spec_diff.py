@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from spec_diff import OASDIFF, OWN, SpecError, diff_specs, main
+from spec_diff import OASDIFF, OASDIFF_RELEASE, OWN, SpecError, diff_specs, main
 from spec_diff import Spec as SpecDoc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -456,7 +456,7 @@ def test_human_output_prefixes_each_line_and_summarises(tmp_path: Path, capsys: 
         f"BREAKING (ERR): {OP} response 202: status no longer documented [oasdiff:response-success-status-removed]",
         f"WARNING (WARN): {OP} query parameter reason: parameter removed [oasdiff:request-parameter-removed]",
         "non-breaking (INFO): info: info.version 1 -> 2 [aitasks:info-version-changed]",
-        f"3 change(s) between {tmp_path / 'a.yaml'} and {tmp_path / 'b.yaml'} (levels as oasdiff v1.28.0):"
+        f"3 change(s) between {tmp_path / 'a.yaml'} and {tmp_path / 'b.yaml'} (levels as oasdiff {OASDIFF_RELEASE}):"
         " 1 breaking (ERR), 1 to review (WARN), 1 non-breaking (INFO)",
     ]
 

@@ -14,7 +14,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from spec_diff import diff_specs, load_spec, main
+from spec_diff import OASDIFF_RELEASE, diff_specs, load_spec, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = {name: yaml.safe_load((ROOT / "specs" / name / "openapi.yaml").read_bytes()) for name in ("gcore", "modelarts")}
@@ -169,7 +169,7 @@ def test_fail_on_sets_the_exit_code(
     mutation(spec)
     new.write_text(yaml.safe_dump(spec), encoding="utf-8")
     assert main([str(old), str(new), *(["--fail-on", fail_on] if fail_on else [])]) == code
-    assert "(levels as oasdiff v1.28.0)" in capsys.readouterr().out
+    assert f"(levels as oasdiff {OASDIFF_RELEASE})" in capsys.readouterr().out
 
 
 def test_fail_on_refuses_other_levels(capsys: pytest.CaptureFixture[str]) -> None:

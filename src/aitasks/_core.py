@@ -57,7 +57,7 @@ class Provider(abc.ABC):
     # What a native ref names before "/TASK_ID" ("dataset id" on ModelArts), and a listing may be narrowed to.
     scope: ClassVar[str | None] = None
     states: ClassVar[Mapping[str | int, TaskState]]  # the provider's own statuses and the state each means
-    variables: ClassVar[str]  # the environment variables it reads, for help texts
+    variables: ClassVar[Mapping[str, str]]  # the environment variables it reads, and what each holds
     errors: ClassVar[Mapping[int, type[APIError]]] = {}  # statuses only this provider gives a meaning
     queue_limit: ClassVar[tuple[int, str] | None] = None  # (status, message prefix) of an overload in disguise
     base_url: str

@@ -14,8 +14,8 @@ T = TypeVar("T", bound="SampleLabelPropertyModelartsfeature")
 class SampleLabelPropertyModelartsfeature:
     """Shape feature, which is a default attribute dedicated to the object detection label, with type of **List** The upper
     left corner of an image is used as the coordinate origin **\\[0, 0\\]**. Each coordinate point is represented by
-    **\\[** *x* **,** *y* **\\]**. *x* indicates the horizontal coordinate, and *y* indicates the vertical coordinate
-    (both *x* and *y* are greater than or equal to 0). The format of each shape is as follows:
+    \\[*x*, *y*\\]. *x* indicates the horizontal coordinate, and *y* indicates the vertical coordinate (both *x* and *y*
+    are greater than or equal to 0). The format of each shape is as follows:
 
     - **bndbox**: consists of two points, for example, **\\[\\[0,10\\],\\[50,95\\]\\]**. The upper left vertex of the
     rectangle is the first point, and the lower right vertex is the second point. That is, the x-coordinate of the first

@@ -42,9 +42,9 @@ class SearchCondition:
 
             - **month**: Search for samples added in the last 30 days
             - **day**: Search for samples added from yesterday (one day before) to today.
-            - **yyyyMMdd-yyyyMMdd**: Search for samples added in a specified period. The format is *Start date* **-** *End
-            date*. Maximum number of days for the search: **30**. For example, **20190901-2019091501** indicates that
-            samples generated from September 1 to September 15, 2019 are searched for.
+            - **yyyyMMdd-yyyyMMdd**: Search for samples added in a specified period. The format is *Start date*-*End date*.
+            Maximum number of days for the search: **30**. For example, **20190901-2019091501** indicates that samples
+            generated from September 1 to September 15, 2019 are searched for.
         score (str | Unset): Search by confidence
         slice_thickness (str | Unset): DICOM layer thickness. Samples are filtered by layer thickness.
         study_date (str | Unset): DICOM scanning time

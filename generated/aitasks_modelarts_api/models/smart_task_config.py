@@ -58,8 +58,7 @@ class SmartTaskConfig:
             optional and left blank by default
         inf_output (str | Unset): Output path of inference in active learning
         infer_result_output_dir (str | Unset): OBS directory for storing sample prediction results. This parameter is
-            optional. The **{** *service_id* **}-infer-result** subdirectory in the **output_dir** directory is used by
-            default.
+            optional. The {*service_id*}-infer-result subdirectory in the **output_dir** directory is used by default.
         key_sample_output (str | Unset): Output path of hard examples in active learning
         log_url (str | Unset): OBS URL of the logs of a training job. By default, this parameter is left blank.
         manifest_path (str | Unset): Path of the manifest file, which is used as the input for training and inference
@@ -69,8 +68,8 @@ class SmartTaskConfig:
         model_version (str | Unset): Model version
         n_clusters (int | Unset): Number of clusters
         name (str | Unset): Task name
-        output_dir (str | Unset): Sample output path. The format is as follows: *Dataset output path* **/** *Dataset
-            name* **-** *Dataset ID* **/annotation/auto-deploy/**. Example:
+        output_dir (str | Unset): Sample output path. The format is as follows: *Dataset output path*/*Dataset
+            name*-*Dataset ID*/annotation/auto-deploy/. Example:
             **/test/work_1608083108676/dataset123-g6IO9qSu6hoxwCAirfm/annotation/auto-deploy/**.
         parameters (list[TrainingParameter] | Unset): Running parameters of a training job
         pool_id (str | Unset): Resource pool ID

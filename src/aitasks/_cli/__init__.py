@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from ._args import parse_args
-from ._exit import INTERRUPTED, USAGE, UsageError
+from ._exit import FAILED, INTERRUPTED, USAGE, UsageError
 
 __all__ = ["main"]
 
@@ -14,6 +15,8 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `aitasks` command and return its exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (see 'aitasks --help')
+        return _complete()
     if args_list[:1] == ["fake-cloud"]:
         from ..testing._serve import main as serve
 
@@ -39,3 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     except KeyboardInterrupt:  # before the event loop took over Ctrl-C
         return INTERRUPTED
+
+
+def _complete() -> int:
+    """Answer the shell's completion request (argcomplete exits); without argcomplete (the cli extra), none."""
+    try:
+        import argcomplete
+    except ImportError:
+        return FAILED
+    from ._args import parser
+
+    argcomplete.autocomplete(parser())
+    return FAILED  # not reached: autocomplete() exits once it has answered

@@ -4,39 +4,78 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from ._exit import EXIT_CODES, USAGE, UsageError
 
-__all__ = ["parse_args"]
+__all__ = ["REQUIRES", "parse_args", "parser"]
 
 DEFAULT_CONCURRENCY = 16
 MAX_CONCURRENCY = 100  # httpx's default pool size: more calls would only wait for a connection inside the client
 
-EPILOG = """\
-environment:
-  GCORE_API_KEY                   Gcore API key (sent as "Authorization: apikey <key>")
-  GCORE_BASE_URL                  Gcore API base URL (default https://api.gcore.com)
-  MODELARTS_ENDPOINT              ModelArts endpoint, e.g. https://modelarts.eu-de.otc.t-systems.com
-  MODELARTS_PROJECT_ID            ModelArts project id
-  HUAWEICLOUD_SDK_PROJECT_ID      ModelArts project id, used when MODELARTS_PROJECT_ID is not set
-  MODELARTS_TOKEN                 IAM token sent as X-Auth-Token (preferred over AK/SK when both are set)
-  HUAWEICLOUD_SDK_AK              access key for AK/SK request signing
-  HUAWEICLOUD_SDK_SK              secret key for AK/SK request signing
-  HUAWEICLOUD_SDK_SECURITY_TOKEN  security token of temporary AK/SK credentials
-  A provider whose variables are missing is skipped; its refs then fail with ConfigurationError.
 
-exit codes:
-""" + "".join(f"  {code:<5}{meaning}\n" for code, meaning in EXIT_CODES)
+def _epilog() -> str:
+    """Every variable of every registered provider, then the exit codes."""
+    from .. import providers
 
-DESCRIPTION = """\
-Find, cancel and confirm AI tasks on Gcore Streaming and ModelArts. A ref is provider:native-ref:
-gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID; a listing is gcore or modelarts:DATASET_ID.
-Statuses are the providers' own: Gcore words (RECEIVED PENDING STARTED RETRY SUCCESS FAILURE
-REVOKED), ModelArts integers (-1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded,
-4 stopping, 5 stopped).
+    variables = {name: text for p in providers.names() for name, text in providers.get(p).variables.items()}
+    width = max(map(len, variables)) + 2
+    lines = "".join(f"  {name:<{width}}{text}\n" for name, text in variables.items())
+    codes = "".join(
+        textwrap.fill(meaning, 100, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7) + "\n"
+        for code, meaning in EXIT_CODES
+    )
+    skipped = (
+        "  A LISTING, or REF arguments, of providers none of which is configured is a configuration\n"
+        "  error (exit 2) naming the variables to set for those providers; otherwise each ref of an\n"
+        "  unconfigured provider fails with a ConfigurationError record naming them.\n"
+    )
+    return f"environment:\n{lines}{skipped}\nexit codes:\n{codes}"
+
+
+def _grammar() -> tuple[str, str, str]:
+    """(refs, listings, statuses) in words, from the provider registry."""
+    from .. import providers
+
+    refs, listings, statuses = [], [], []
+    for name in providers.names():
+        p = providers.get(name)
+        scope = p.scope.upper().replace(" ", "_") if p.scope else None
+        refs.append(f"{name}:{scope}/TASK_ID" if scope else f"{name}:TASK_ID")
+        listings += [name, f"{name}:{scope}"] if scope else [name]
+        statuses.append(f"{name}: {' '.join(map(str, p.states))}")
+    return " or ".join(refs), ", ".join(listings), "; ".join(statuses)
+
+
+COMPLETION = """
+shell completion (bash; zsh with bashcompinit), with argcomplete, installed by the cli extra:
+  eval "$(register-python-argcomplete aitasks)"   # once per shell, e.g. in ~/.bashrc
+  completes commands, options, listings (gcore, modelarts, modelarts:) and the --status values.
 """
+
+# Options that mean something only with another one: (option's dest, as written, the dest it needs, as written).
+# One table, one check, whatever the command: an option a command does not have is skipped.
+REQUIRES = (
+    ("statuses", "--status", "scope", "--all LISTING"),
+    ("yes", "--yes", "scope", "--all LISTING"),
+    ("wait_timeout", "--wait-timeout", "wait", "--wait"),
+)
+
+
+def _description() -> str:
+    refs, listings, statuses = _grammar()
+    return textwrap.fill(
+        f"Find, cancel and confirm AI tasks on every registered cloud. A ref is provider:native-ref: {refs}; "
+        f"a listing is {listings} (a provider alone: all it has, e.g. every dataset of a ModelArts project). "
+        "A listing that cannot be read whole (an item naming no task, a page repeating earlier ones, the page cap) "
+        "prints what it could, one error per problem, exit 1. Statuses are the providers' own: "
+        f"{statuses} (ModelArts: -1 queuing, 0 initializing, 1 running, 2 failed, 3 succeeded, 4 stopping, "
+        "5 stopped).",
+        100,
+    )
+
 
 CANCEL_DESCRIPTION = """\
 Cancel AI tasks: the REFs given, those read from a file (--from), or every task of a listing
@@ -47,10 +86,24 @@ refs, lets the calls in flight finish and reports them; a second Ctrl-C abandons
 (reported as "Interrupted").
 
 --all first says how many tasks match, then asks on a terminal; without one it needs --yes.
---resume FILE (the --json output of an earlier run, e.g. one that was killed) sends no ref
-that FILE already holds a complete record for (a torn last line, cut by the kill, is none):
-write this run's output to another file (or append it to FILE with >>); --resume may be
-given more than once.
+Each task listed is cancelled once per run. An item of the listing that names no task gets a
+failed record ("ref": the listing, "error": "IncompleteListing", "message": which item, why).
+
+--wait keeps the cancel's own fields whatever the wait does; a wait that fails adds
+"wait_error" (class name) and "wait_message", counts apart in the summary, and exits 1.
+
+--output FILE appends the JSON records to FILE instead of printing them, and first reads the
+records FILE already holds: a ref with a record is not sent again. Running the same command
+again thus resumes a run that was killed or interrupted, and no shell redirection can empty
+the checkpoint. --resume FILE (the --json output of an earlier run) skips the refs FILE holds
+a record for without writing to it; it may be given more than once, and with --output.
+A record counts when it is a whole line (a torn last line, cut by a kill, is none) and its
+outcome is known: refs abandoned by a second Ctrl-C ("Interrupted") are sent again (a cancel
+is idempotent: the second answers "already finished"). Lines that are not records (text,
+other JSON, binary junk, JSON nested too deep, a line over 1 MiB) are skipped and counted;
+a --resume file with no record at all is a usage error.
+
+--quiet prints the records and the errors only: no progress, no counts, no summary.
 """
 
 TASKS_DESCRIPTION = """\
@@ -62,7 +115,8 @@ CANCELLED UNKNOWN; status and progress are the provider's own values.
 
 JSON_FORMAT = (
     '{"ref", "outcome": "cancelled"|"already_finished"|"error", "status_code", "error", "message"}, '
-    'and "state" (the final state) with --wait'
+    'and "state" (the final state, or the last seen) with --wait, plus "wait_error" and "wait_message" when the '
+    "wait failed"
 )
 
 _Number = TypeVar("_Number", int, float)
@@ -70,26 +124,51 @@ _Number = TypeVar("_Number", int, float)
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The arguments; SystemExit for --help, --version and argparse errors, UsageError for the rest."""
-    args = _parser().parse_args(argv)
+    if list(argv) == ["--version"]:  # answered before the parser, whose help reads every provider's module
+        from .._version import __version__
+
+        print(f"aitasks {__version__}")
+        raise SystemExit(0)
+    args = parser().parse_args(_joined(argv))
     if args.command is None:
         raise UsageError("a command is required: cancel, ls, status or fake-cloud (see 'aitasks --help')")
+    _check_requires(args)
     if args.command == "cancel":
         _check_cancel(args)
     return args
 
 
+def _joined(argv: Sequence[str]) -> list[str]:
+    """`--status -1,4` as `--status=-1,4`: argparse takes a word starting with "-" and a digit for an option."""
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] == "--status" and re.match(r"-\.?\d", arg):
+            joined[-1] = f"--status={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
+def _given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether an option was given: every option of REQUIRES defaults to None or False."""
+    return getattr(args, dest, None) not in (None, False)
+
+
+def _check_requires(args: argparse.Namespace) -> None:
+    """An option given without the one it needs is a usage error, worded the same for each (REQUIRES)."""
+    for dest, flag, needed, needed_flag in REQUIRES:
+        if _given(args, dest) and hasattr(args, needed) and not _given(args, needed):
+            raise UsageError(f"{flag} needs {needed_flag} (see 'aitasks {args.command} --help')")
+
+
 def _check_cancel(args: argparse.Namespace) -> None:
-    """The rules argparse cannot say: exactly one source of refs, and options that need another."""
+    """The rule argparse cannot say: exactly one source of refs."""
     given = [name for name, present in (("REF arguments", args.refs), ("--from", args.source is not None),
                                         ("--all", args.scope is not None)) if present]  # fmt: skip
     if len(given) > 1:
         raise UsageError(f"give refs one way: {' or '.join(given)}, not both")
     if not given:
         raise UsageError("no refs: give REF arguments, --from FILE or --all LISTING (see 'aitasks cancel --help')")
-    if args.statuses is not None and args.scope is None:
-        raise UsageError("--status selects tasks of --all LISTING; it needs --all")
-    if args.wait_timeout is not None and not args.wait:
-        raise UsageError("--wait-timeout needs --wait")
 
 
 def _statuses(text: str) -> list[str]:
@@ -102,12 +181,6 @@ def _statuses(text: str) -> list[str]:
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr (no usage dump), exit 2."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # `--status -1,1` is a value, not an option: any word starting "-digit" is one (Python 3.13's own rule;
-        # before, only a bare number was).
-        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -138,11 +211,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The whole command line, for parsing and for shell completion."""
     from .._version import __version__
 
     parser = _Parser(
-        prog="aitasks", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="aitasks",
+        description=_description(),
+        epilog=_epilog() + COMPLETION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aitasks {__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
@@ -150,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
         "cancel",
         help="cancel tasks given as arguments, read from a file, or every task of a listing that matches",
         description=CANCEL_DESCRIPTION,
-        epilog=EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cancel.add_argument("refs", nargs="*", metavar="REF", help="gcore:TASK_ID or modelarts:DATASET_ID/TASK_ID")
@@ -160,12 +237,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="read refs from FILE ('-' for stdin), one per line; blank lines and lines starting with # are skipped",
     )
-    cancel.add_argument(
-        "--all",
-        dest="scope",
-        metavar="LISTING",
-        help="cancel every task of LISTING (gcore or modelarts:DATASET_ID) that is not in a final state, or that "
-        "has one of the --status values",
+    _complete(
+        cancel.add_argument(
+            "--all",
+            dest="scope",
+            metavar="LISTING",
+            help="cancel every task of LISTING (gcore, modelarts or modelarts:DATASET_ID) that is not in a final "
+            "state, or that has one of the --status values",
+        ),
+        _listings,
     )
     _add_status(cancel, "with --all: cancel the tasks with one of these statuses (default: every task not in a "
                 "final state)")  # fmt: skip
@@ -191,8 +271,14 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="append",
         metavar="FILE",
-        help="skip every ref that FILE (the --json output of an earlier run) holds a complete record for; "
-        "may be given more than once",
+        help="skip every ref that FILE (the --json output of an earlier run) holds a record of a known outcome "
+        "for; may be given more than once",
+    )
+    cancel.add_argument(
+        "--output",
+        metavar="FILE",
+        help="append the JSON records to FILE instead of printing them; refs FILE already holds a record for are "
+        "not sent again (the same command run again resumes)",
     )
     cancel.add_argument(
         "--concurrency",
@@ -205,9 +291,10 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument(
         "--strict", action="store_true", help="count a task that had already finished as failed (TaskAlreadyFinished)"
     )
+    _add_quiet(cancel, "only the records (stdout) and the errors (stderr): no progress, no counts, no summary")
     _add_http(cancel)
-    ls = _tasks_parser(commands, "ls", "list the tasks of gcore or modelarts:DATASET_ID, lazily, page by page")
-    ls.add_argument("scope", metavar="LISTING", help="gcore or modelarts:DATASET_ID")
+    ls = _tasks_parser(commands, "ls", "list the tasks of gcore, modelarts or modelarts:DATASET_ID, page by page")
+    _complete(ls.add_argument("scope", metavar="LISTING", help="gcore, modelarts or modelarts:DATASET_ID"), _listings)
     _add_status(ls, "only the tasks with one of these statuses")
     ls.add_argument("--active", action="store_true", help="only the tasks not in a final state")
     status = _tasks_parser(commands, "status", "print the state of each task named")
@@ -226,22 +313,50 @@ def _tasks_parser(commands: Any, name: str, help: str) -> argparse.ArgumentParse
         name,
         help=help,
         description=f"{help[0].upper()}{help[1:]}.\n\n{TASKS_DESCRIPTION}",
-        epilog=EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="JSON lines even when stdout is a terminal")
+    _add_quiet(parser, "no count of the tasks printed on stderr (errors still are)")
     _add_http(parser)
     return parser
 
 
 def _add_status(parser: argparse.ArgumentParser, help: str) -> None:
-    parser.add_argument(
+    action = parser.add_argument(
         "--status",
         dest="statuses",
         type=_statuses,
         metavar="S,...",
         help=f"{help}; Gcore words such as PENDING,STARTED, ModelArts integers such as 1,4",
     )
+    _complete(action, _statuses_known)
+
+
+def _statuses_known() -> list[str]:
+    """Every registered provider's documented statuses."""
+    from .. import providers
+
+    return [str(status) for name in providers.names() for status in providers.get(name).states]
+
+
+def _add_quiet(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help=help)
+
+
+def _listings() -> list[str]:
+    from .. import providers
+
+    return [f"{n}{suffix}" for n in providers.names() for suffix in ("", ":")[: 1 + bool(providers.get(n).scope)]]
+
+
+def _complete(action: argparse.Action, values: Callable[[], list[str]]) -> None:
+    """What argcomplete offers for an option's value (it reads the action's `completer` attribute)."""
+
+    def completer(prefix: str, **kwargs: Any) -> list[str]:
+        return [value for value in values() if value.startswith(prefix)]
+
+    action.completer = completer  # type: ignore[attr-defined]
 
 
 def _add_http(parser: argparse.ArgumentParser) -> None:

@@ -6,14 +6,15 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
+from ._config import message
 from ._progress import Progress
 
 if TYPE_CHECKING:
     from .._bulk import BulkResult
 
-__all__ = ["Report", "plural", "printable", "write_line"]
+__all__ = ["Report", "plural", "printable", "silence_stdout", "write_line"]
 
 _WORDS = {"cancelled": "cancelled", "already_finished": "already finished", "error": "failed"}
 
@@ -26,13 +27,15 @@ def printable(text: str) -> str:
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
-def write_line(line: str) -> bool:
-    """Write one line to stdout and flush it, so it is in the file or pipe before the next one is made.
+def write_line(line: str, out: TextIO | None = None) -> bool:
+    """Write one line to `out` (stdout by default) and flush it, so it is in the file or pipe before the next one.
 
-    False when stdout was closed (`| head`). A record that is printed is thus whole on disk even if the process
-    is killed right after (what `--resume` relies on); a kill during the write leaves at most a torn last line.
+    False when it could not be written: stdout was closed (`| head`), or the file is full or gone. A record that
+    is printed is thus whole on disk even if the process is killed right after (what `--resume` relies on); a
+    kill during the write leaves at most a torn last line.
     """
-    out = sys.stdout  # looked up each time: rich may redirect it while its progress bar is shown
+    if out is None:
+        out = sys.stdout  # looked up each time: rich may redirect it while its progress bar is shown
     try:
         try:
             out.write(line + "\n")
@@ -40,17 +43,34 @@ def write_line(line: str) -> bool:
             encoding = out.encoding or "ascii"
             out.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
         out.flush()
-    except BrokenPipeError:
+    except (OSError, ValueError):  # BrokenPipeError, ENOSPC, EIO; ValueError: the stream was closed
         return False
     return True
+
+
+def silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush does not complain."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class Report:
     """One record per ref on stdout, flushed at once (JSON lines or aligned text), and the counts for the summary."""
 
-    def __init__(self, *, json_lines: bool, wait: bool = False) -> None:
+    def __init__(
+        self, *, json_lines: bool, wait: bool = False, quiet: bool = False, out: TextIO | None = None, target: str = ""
+    ) -> None:
         self.json_lines = json_lines
         self.wait = wait  # records carry the state each task ended in
+        self.quiet = quiet  # no summary, no informational notes: records, warnings and errors only
+        self.out = out  # where records go (an --output file); None: stdout, looked up at each write
+        self.target = target or "stdout"
         self.states: Counter[str] = Counter()
         self.cancelled = 0
         self.already_finished = 0
@@ -81,7 +101,7 @@ class Report:
         else:
             error = item.error
             status = getattr(error, "status_code", None)
-            self.emit(item.ref, "error", status, type(error).__name__, str(error))
+            self.emit(item.ref, "error", status, type(error).__name__, message(error))
 
     def bad_line(self, ref: str, message: str) -> None:
         """Report an input line that is not a ref; it is never sent."""
@@ -133,16 +153,24 @@ class Report:
         self.progress.advance(self)
 
     def _write(self, line: str) -> None:
-        if self.stdout_closed:
-            return
-        if not write_line(line):
+        """A record on stdout (or the --output file); once that cannot be written, on stderr, so none is lost."""
+        if not self.stdout_closed:
+            if write_line(line, self.out):
+                return
             self.stdout_closed = True
+            self.note(f"{self.target} could not be written (closed?): sending no more refs; records follow here")
             if self.on_stdout_closed is not None:
                 self.on_stdout_closed()
+        self.note(f"record: {line}")
 
     def note(self, text: str) -> None:
-        """A line on stderr that does not tear the progress bar."""
+        """A line on stderr that does not tear the progress bar: a warning or an error, shown even with --quiet."""
         self.progress.note(f"aitasks: {text}")
+
+    def info(self, text: str) -> None:
+        """A note that --quiet leaves out: counts, what is being resumed, the summary."""
+        if not self.quiet:
+            self.note(text)
 
     def summary(self, *, interrupted: bool, unsent: Callable[[], str]) -> str:
         """Counts and time; after an interruption or a closed stdout, also which refs were not sent."""
@@ -153,5 +181,5 @@ class Report:
         if self.states:
             text += "; task states: " + ", ".join(f"{count} {state}" for state, count in sorted(self.states.items()))
         if interrupted or self.stdout_closed:
-            text = ("interrupted: " if interrupted else "stdout was closed: ") + f"{text}; {unsent()}"
+            text = ("interrupted: " if interrupted else f"{self.target} was closed: ") + f"{text}; {unsent()}"
         return text

@@ -26,28 +26,34 @@ def _never(label: str) -> bool:
     return False
 
 
-def open_source(path: str | None, refs: list[str], bad_line: BadLine, skip: Skip | None = None) -> Source:
-    """The REF arguments, or the lines of `path` ('-' for stdin); a file that cannot be opened is a usage error."""
+def open_source(
+    path: str | None, refs: list[str], bad_line: BadLine, skip: Skip | None = None, *, track: bool = True
+) -> Source:
+    """The REF arguments, or the lines of `path` ('-' for stdin); a file that cannot be opened is a usage error.
+
+    `track=False` (a dry run) keeps no ref handed out, so memory stays constant however many refs are read.
+    """
     if path is None:
-        return Source(bad_line, refs=refs, skip=skip)
+        return Source(bad_line, refs=refs, skip=skip, track=track)
     if path == "-":
         stdin = sys.stdin
         if stdin is None:
             raise UsageError("--from -: there is no stdin")
         stream: BinaryIO = stdin.buffer if hasattr(stdin, "buffer") else stdin  # type: ignore[assignment]
-        return Source(bad_line, stream=stream, name="stdin", owned=False, skip=skip)
+        return Source(bad_line, stream=stream, name="stdin", owned=False, skip=skip, track=track)
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed by Source.close)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return Source(bad_line, stream=stream, name=path, owned=True, skip=skip)
+    return Source(bad_line, stream=stream, name=path, owned=True, skip=skip, track=track)
 
 
 class Source:
     """The refs to cancel, read lazily and numbered; yields nothing more once `stop()` was called.
 
-    It also remembers which refs were handed out and not yet reported (for a forced abort), the last line
-    read (for the resume hint), and a read error, which ends the input without losing the calls in flight.
+    It also remembers which refs were handed out and not yet reported, with their line (for a forced abort), the
+    last line read and the first line abandoned (for the resume hint), and a read error, which ends the input
+    without losing the calls in flight.
     A ref (or bad line) that `skip` names is neither sent nor reported: an earlier run has its record.
     """
 
@@ -60,8 +66,10 @@ class Source:
         name: str = "",
         owned: bool = False,
         skip: Skip | None = None,
+        track: bool = True,
     ) -> None:
         self._bad_line = bad_line
+        self._track = track
         self._skip = skip or _never
         self.skipped = 0
         self.listed = refs
@@ -72,7 +80,9 @@ class Source:
         self.exhausted = False
         self.line = 0
         self.sent = 0
-        self.in_flight: dict[int, str] = {}
+        self.in_flight: dict[int, tuple[str, int]] = {}  # index: (ref as given, its line or position)
+        self.abandoned = 0
+        self.first_abandoned = 0  # the line (or position) of the first abandoned ref
         self.read_error: OSError | None = None
         self._wake: Callable[[], None] | None = None
 
@@ -98,15 +108,38 @@ class Source:
         return total
 
     def unsent(self) -> str:
-        """Which refs were not sent, for the summary of a run that stopped early; with a resume hint for files."""
-        if self.exhausted:
+        """Which refs were not sent, or were abandoned with no known outcome, after a run that stopped early."""
+        if self.exhausted and not self.abandoned:
             return "every ref had been sent"
-        if self.listed is not None:
-            return f"stopped after {self.sent} of {len(self.listed)} refs, the rest were not sent"
-        text = f"refs after line {self.line} of {self.name} were not sent"
-        if self.name != "stdin":
-            text += f" (resume with: tail -n +{self.line + 1} {self.name} | aitasks cancel --from - ...)"
-        return text
+        parts = []
+        if not self.exhausted:
+            if self.listed is not None:
+                parts.append(f"stopped after {self.sent} of {len(self.listed)} refs, the rest were not sent")
+            else:
+                parts.append(f"refs after line {self.line} of {self.name} were not sent")
+        if self.abandoned:
+            where = "position" if self.listed is not None else "line"
+            parts.append(
+                f"{self.abandoned} abandoned (Interrupted, outcome unknown) from {where} {self.first_abandoned} on"
+            )
+        return "; ".join(parts)
+
+    def tail_hint(self) -> str | None:
+        """`tail -n +LINE FILE | aitasks cancel --from - ...` covering every ref not known done, for a named file."""
+        if self.listed is not None or self.name == "stdin" or (self.exhausted and not self.abandoned):
+            return None
+        first = self.first_abandoned if self.abandoned else self.line + 1
+        return f"tail -n +{first} {self.name} | aitasks cancel --from - ..."
+
+    def abandon(self) -> list[str]:
+        """The refs in flight, given up by a second Ctrl-C; the resume hint then starts at the first of them."""
+        refs = [ref for ref, _ in self.in_flight.values()]
+        if refs:
+            first = min(line for _, line in self.in_flight.values())
+            self.first_abandoned = min(first, self.first_abandoned) if self.abandoned else first
+            self.abandoned += len(refs)
+        self.in_flight.clear()
+        return refs
 
     def stop(self) -> None:
         """Hand out no more refs (the event loop thread calls this)."""
@@ -123,8 +156,9 @@ class Source:
         if self._owned and self._stream is not None:
             self._stream.close()
 
-    def _hand_out(self, label: str) -> None:
-        self.in_flight[self.sent] = label
+    def _hand_out(self, label: str, line: int) -> None:
+        if self._track:
+            self.in_flight[self.sent] = (label, line)
         self.sent += 1
 
     def _listed(self) -> Iterator[str]:
@@ -134,7 +168,7 @@ class Source:
                 return
             if self._skipped(ref):
                 continue
-            self._hand_out(ref)
+            self._hand_out(ref, self.sent + 1)
             yield ref
         self.exhausted = True
 
@@ -169,7 +203,7 @@ class Source:
         except InvalidTaskRef as exc:
             self._bad_line(value, f"line {number}: {exc}")
             return None
-        self._hand_out(value)
+        self._hand_out(value, number)
         return ref
 
     def _from_file(self, stream: BinaryIO) -> Iterator[TaskRef]:

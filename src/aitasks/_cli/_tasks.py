@@ -6,8 +6,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._exit import FAILED, OK, UsageError
-from ._report import plural, printable, write_line
+from ._config import message
+from ._exit import CLOSED, FAILED, OK, UsageError
+from ._report import plural, printable, silence_stdout, write_line
 
 if TYPE_CHECKING:
     import argparse
@@ -61,9 +62,9 @@ class TaskLines:
         """A task that could not be read (`status` only)."""
         if self.json_lines:
             record = dict.fromkeys(TASK_KEYS)
-            self._write({**record, "ref": ref, "error": type(error).__name__, "message": str(error)})
+            self._write({**record, "ref": ref, "error": type(error).__name__, "message": message(error)})
         else:
-            self._row("-", None, "-", ref, f"{type(error).__name__}: {error}")
+            self._row("-", None, "-", ref, f"{type(error).__name__}: {message(error)}")
 
     def _row(self, state: str, status: object, progress: str, ref: str, detail: str = "") -> None:
         if self._header:
@@ -82,79 +83,73 @@ class TaskLines:
             self.closed = True
 
 
-def provider_statuses(scope: str, values: list[str] | None) -> list[str] | list[int] | None:
-    """The --status values as the listing's provider takes them: Gcore words, ModelArts integers, each documented."""
-    if values is None:
-        return None
-    provider = scope.partition(":")[0]
-    if provider == "gcore":
-        from ..providers.gcore import STATES
+def provider_statuses(scope: str, values: list[str] | None) -> list[str | int] | None:
+    """The --status values as the listing's provider takes them (its `status` check), each one it documents."""
+    from .. import providers
 
-        for value in values:
-            if value.upper() not in STATES:
-                raise UsageError(f"--status {value!r} is not a Gcore status; use {','.join(map(str, STATES))}")
-        return [value.upper() for value in values]
-    if provider == "modelarts":
-        from ..providers.modelarts import STATES as MA_STATES
-
-        numbers: list[int] = []
-        for value in values:
-            try:
-                number = int(value)
-            except ValueError:
-                number = None
-            if number not in MA_STATES:
-                known = ",".join(map(str, MA_STATES))
-                raise UsageError(f"--status {value!r} is not a ModelArts status; use integers among {known}")
-            assert number is not None
-            numbers.append(number)
-        return numbers
-    return None  # not a listing: the client says so
-
-
-def open_client(args: argparse.Namespace, command: str) -> Client:
-    """A blocking client configured from the environment; no provider configured is a usage error."""
-    from .._client import Client
-    from .._errors import ConfigurationError
-
+    name = scope.partition(":")[0]
+    if values is None or name not in providers.names():
+        return None  # not a listing: the client says so
     try:
-        return Client.from_env(timeout=args.timeout, max_retries=args.max_retries)
-    except ConfigurationError as exc:
-        raise UsageError(f"configuration: {exc} (see 'aitasks {command} --help')") from None
+        return [providers.get(name).status(value) for value in values]
+    except ValueError as exc:
+        raise UsageError(f"--status {exc}") from None
 
 
-def listing(client: Client, scope: str, statuses: list[str] | list[int] | None, active: bool) -> Iterator[Task]:
+def open_client(args: argparse.Namespace, command: str, names: list[str]) -> Client:
+    """A blocking client configured from the environment; no provider of `names` configured is a usage error."""
+    from .._client import Client
+    from ._config import from_env, needed
+
+    return from_env(Client, needed(names), command, args.timeout, args.max_retries)
+
+
+def listing(client: Client, scope: str, statuses: list[str | int] | None, active: bool) -> Iterator[Task]:
     """The tasks of `scope`, lazily; a scope that is not a listing, or an unconfigured provider, is a usage error."""
     from .._errors import ConfigurationError, InvalidTaskRef
 
     try:
         return client.tasks(scope, status=statuses, active=active)
-    except (ConfigurationError, InvalidTaskRef) as exc:
+    except ConfigurationError as exc:
+        raise UsageError(f"configuration: {message(exc)}") from None
+    except InvalidTaskRef as exc:
         raise UsageError(str(exc)) from None
 
 
 def list_command(args: argparse.Namespace) -> int:
-    """`aitasks ls`: every task of the listing, printed as each page arrives."""
-    from .._errors import AITasksError
+    """`aitasks ls`: every task of the listing, printed as each page arrives; one error line per unusable item."""
+    from .._errors import AITasksError, IncompleteListing
 
     statuses = provider_statuses(args.scope, args.statuses)
     out = TaskLines(json_lines=args.json or not _stdout_is_terminal())
     count = 0
-    with open_client(args, "ls") as client:
+    with open_client(args, "ls", [args.scope]) as client:
         try:
             for task in listing(client, args.scope, statuses, args.active):
                 out.task(task)
-                count += 1
                 if out.closed:
                     break
+                count += 1
+        except IncompleteListing as exc:
+            for problem in exc.problems:
+                _note(f"error: listing {args.scope}: {problem}")
+            _note(f"error: listing {args.scope} is incomplete: {plural(count, 'task')} printed")
+            return FAILED
         except AITasksError as exc:
             _note(f"error: listing {args.scope} failed after {plural(count, 'task')}: {exc}")
             return FAILED
     if out.closed:
-        _note(f"stdout was closed after {plural(count, 'task')}")
-        return FAILED
-    _note(f"{plural(count, 'task')}")
+        return closed(f"after {plural(count, 'task')}: the rest of the listing was not read")
+    if not args.quiet:
+        _note(f"{plural(count, 'task')}")
     return OK
+
+
+def closed(what: str) -> int:
+    """stdout went away (`| head`): say what was left undone, quiet the final flush, and exit CLOSED."""
+    _note(f"stdout was closed {what}")
+    silence_stdout()
+    return CLOSED
 
 
 def status_command(args: argparse.Namespace) -> int:
@@ -164,8 +159,8 @@ def status_command(args: argparse.Namespace) -> int:
     from .._errors import AITasksError
 
     out = TaskLines(json_lines=args.json or not _stdout_is_terminal(), errors=True)
-    failed = 0
-    with open_client(args, "status") as client:
+    failed = printed = 0
+    with open_client(args, "status", args.refs) as client:
 
         def read(ref: str) -> Task | AITasksError:
             try:
@@ -177,16 +172,19 @@ def status_command(args: argparse.Namespace) -> int:
             results: Iterable[Task | AITasksError] = pool.map(read, args.refs)
             for ref, result in zip(args.refs, results, strict=True):
                 if isinstance(result, Exception):
-                    failed += 1
                     out.error(ref, result)
                 else:
                     out.task(result)
                 if out.closed:
                     pool.shutdown(cancel_futures=True)
                     break
+                printed += 1
+                failed += isinstance(result, Exception)
+    if out.closed:
+        return closed(f"after {plural(printed, 'task')} of {len(args.refs)}: the rest were not printed")
     if failed:
         _note(f"{plural(failed, 'task')} of {len(args.refs)} could not be read")
-    return FAILED if failed or out.closed else OK
+    return FAILED if failed else OK
 
 
 def _note(text: str) -> None:

@@ -72,7 +72,10 @@ class GcoreProvider(Provider):
 
     name = "gcore"
     states = STATES
-    variables = "GCORE_API_KEY (required), GCORE_BASE_URL"
+    variables: ClassVar[Mapping[str, str]] = {
+        "GCORE_API_KEY": 'Gcore API key (sent as "Authorization: apikey <key>")',
+        "GCORE_BASE_URL": f"Gcore API base URL (default {DEFAULT_BASE_URL})",
+    }
     errors: ClassVar[Mapping[int, type[APIError]]] = {412: TaskAlreadyFinished, 422: FeatureDisabled}
     # Documented for POST calls: 400 "Queue limit reached (100), try later" is a temporary limit, not a bad request.
     queue_limit = (400, "queue limit reached")
@@ -94,7 +97,7 @@ class GcoreProvider(Provider):
     def status(cls, value: object) -> str:
         if isinstance(value, str) and value.strip().upper() in STATES:
             return value.strip().upper()
-        raise ValueError(f"{value!r} is not a Gcore task status: use {', '.join(map(str, STATES))}")
+        raise ValueError(f"{value!r} is not a Gcore status; use {','.join(map(str, STATES))}")
 
     def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
         result = functools.partial(cancel_result, ref=ref, success=202, json=True, strict=strict)

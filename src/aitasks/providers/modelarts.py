@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -89,10 +89,15 @@ class ModelArtsProvider(Provider):
     name = "modelarts"
     scope = "dataset id"
     states = STATES
-    variables = (
-        "MODELARTS_ENDPOINT, MODELARTS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID), and MODELARTS_TOKEN or "
-        "HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN)"
-    )
+    variables: ClassVar[Mapping[str, str]] = {
+        "MODELARTS_ENDPOINT": "ModelArts endpoint, e.g. https://modelarts.eu-de.otc.t-systems.com",
+        "MODELARTS_PROJECT_ID": "ModelArts project id",
+        "HUAWEICLOUD_SDK_PROJECT_ID": "ModelArts project id, used when MODELARTS_PROJECT_ID is not set",
+        "MODELARTS_TOKEN": "IAM token sent as X-Auth-Token (preferred over AK/SK when both are set)",
+        "HUAWEICLOUD_SDK_AK": "access key for AK/SK request signing",
+        "HUAWEICLOUD_SDK_SK": "secret key for AK/SK request signing",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN": "security token of temporary AK/SK credentials",
+    }
 
     def __init__(
         self,
@@ -162,11 +167,10 @@ class ModelArtsProvider(Provider):
 
     @classmethod
     def status(cls, value: object) -> int:
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and value in STATES:
-            return value
-        raise ValueError(f"{value!r} is not a ModelArts task status: use {', '.join(map(str, STATES))}")
+        number = int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else value
+        if isinstance(number, int) and not isinstance(number, bool) and number in STATES:
+            return number
+        raise ValueError(f"{value!r} is not a ModelArts status; use integers among {','.join(map(str, STATES))}")
 
     def cancel(self, ref: TaskRef, strict: bool) -> Operation[CancelResult]:
         args = stop_auto_annotation.request_args(self.project_id, ref.dataset_id or "", ref.task_id)

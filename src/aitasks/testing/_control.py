@@ -37,19 +37,6 @@ from ._state import CloudState, Incoming
 
 __all__ = ["ENDPOINTS", "ROUTES", "control"]
 
-# Each endpoint with its one line of `aitasks fake-cloud --help`.
-ENDPOINTS = (
-    (Route("GET", "/_fake/tasks", "tasks"), "list every task with its status and cancel count"),
-    (Route("POST", "/_fake/tasks", "seed"), 'seed a task {"provider", "task_id", "dataset_id"?, "status"?, ...}'),
-    (Route("DELETE", "/_fake/tasks/{provider}/{task_id}", "delete"), "delete a Gcore task"),
-    (Route("DELETE", "/_fake/tasks/{provider}/{dataset_id}/{task_id}", "delete"), "delete a ModelArts task"),
-    (Route("POST", "/_fake/datasets", "dataset"), 'seed a dataset {"provider", "dataset_id", "dataset_name"?}'),
-    (Route("POST", "/_fake/reset", "reset"), "forget every task, dataset, fault and logged request"),
-    (Route("GET", "/_fake/faults", "faults"), "list the queued faults in the order they fire"),
-    (Route("POST", "/_fake/faults", "fault"), 'queue a fault {"kind", "status"?, "times"?, "operation"?, ...}'),
-    (Route("DELETE", "/_fake/faults", "clear"), "drop every queued fault"),
-)
-ROUTES = tuple(route for route, _ in ENDPOINTS)
 _FAULT_KEYS = frozenset(
     {"kind", "status", "retry_after", "body", "headers", "delay", "malformation", "times", "provider", "task_id",
      "dataset_id", "operation"}
@@ -67,7 +54,7 @@ def control(state: CloudState, call: Incoming) -> Reply:
     if route is None:
         return error_reply(405, "Method not allowed", (("Allow", ", ".join(r.method for r in target.matches)),))
     try:
-        return _HANDLERS[route.operation](state, call)
+        return next(handler for endpoint, handler, _ in ENDPOINTS if endpoint == route)(state, call)
     except KeyError:
         return error_reply(404, "no such task")
     except ValueError as exc:  # _BadRequest, and the ValueErrors of seeding and fault validation
@@ -167,13 +154,24 @@ def _add_fault(state: CloudState, call: Incoming) -> Reply:
     return json_reply(201, {"queued": times, "kind": kind})
 
 
-_HANDLERS: dict[str, Callable[[CloudState, Incoming], Reply]] = {
-    "tasks": lambda state, _: json_reply(200, {"tasks": state.describe()}),
-    "seed": _seed,
-    "delete": _delete,
-    "dataset": _dataset,
-    "faults": _list_faults,
-    "fault": _add_fault,
-    "clear": lambda state, _: json_reply(200, {"cleared": sum(left for _, _, left in state.faults(clear=True))}),
-    "reset": lambda state, _: json_reply(200, state.reset()),
-}
+Handler = Callable[[CloudState, Incoming], Reply]
+# Each endpoint, what answers it, and its line of `aitasks fake-cloud --help`.
+ENDPOINTS: tuple[tuple[Route, Handler, str], ...] = (
+    (Route("GET", "/_fake/tasks", "tasks"), lambda state, _: json_reply(200, {"tasks": state.describe()}),
+     "list every task with its status and cancel count"),
+    (Route("POST", "/_fake/tasks", "seed"), _seed,
+     'seed a task {"provider", "task_id", "dataset_id"?, "status"?, ...}'),
+    (Route("DELETE", "/_fake/tasks/{provider}/{task_id}", "delete"), _delete, "delete a Gcore task"),
+    (Route("DELETE", "/_fake/tasks/{provider}/{dataset_id}/{task_id}", "delete"), _delete, "delete a ModelArts task"),
+    (Route("POST", "/_fake/datasets", "dataset"), _dataset,
+     'seed a dataset {"provider", "dataset_id", "dataset_name"?}'),
+    (Route("POST", "/_fake/reset", "reset"), lambda state, _: json_reply(200, state.reset()),
+     "forget every task, dataset, fault and logged request"),
+    (Route("GET", "/_fake/faults", "faults"), _list_faults, "list the queued faults in the order they fire"),
+    (Route("POST", "/_fake/faults", "fault"), _add_fault,
+     'queue a fault {"kind", "status"?, "times"?, "operation"?, ...}'),
+    (Route("DELETE", "/_fake/faults", "clear"),
+     lambda state, _: json_reply(200, {"cleared": sum(left for _, _, left in state.faults(clear=True))}),
+     "drop every queued fault"),
+)  # fmt: skip
+ROUTES = tuple(route for route, _, _ in ENDPOINTS)

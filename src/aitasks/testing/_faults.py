@@ -90,9 +90,7 @@ class Fault:
 def _as_bytes(body: bytes | str | Mapping[str, object] | None) -> bytes | None:
     if body is None or isinstance(body, bytes):
         return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    return json.dumps(body).encode("utf-8")
+    return (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
 
 
 @attrs.frozen

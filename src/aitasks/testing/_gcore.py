@@ -132,13 +132,6 @@ def task_body(task: GcoreTask, *, detail: bool) -> dict[str, Any]:
     return body
 
 
-def _choice(params: Mapping[str, str], name: str, options: tuple[str, ...]) -> str | None:
-    raw = params.get(name)
-    if raw is not None and raw not in options:
-        raise BadQuery(name, raw)
-    return raw
-
-
 def _day(params: Mapping[str, str]) -> dt.date | None:
     raw = params.get("date_created")
     if not raw:
@@ -178,9 +171,10 @@ def list_body(tasks: Sequence[Any], query: str) -> dict[str, Any]:
     params = query_params(query)
     page = integer_param(params, "page", 1, lambda n: n >= 1)
     limit = integer_param(params, "limit", 10, lambda n: n >= 1)
-    _choice(params, "status", GCORE_STATUSES)
-    _choice(params, "task_name", GCORE_TASK_NAMES)
-    ordering = _choice(params, "ordering", ORDERINGS)
+    for name, options in (("status", GCORE_STATUSES), ("task_name", GCORE_TASK_NAMES), ("ordering", ORDERINGS)):
+        if params.get(name, options[0]) not in options:
+            raise BadQuery(name, params[name])
+    ordering = params.get("ordering")
     wanted = params.get("task_id")
     if wanted is not None and not _UUID.fullmatch(wanted) and all(task.task_id != wanted for task in tasks):
         raise BadQuery("task_id", wanted)

@@ -16,8 +16,8 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    width = max(len(route.template) for route, _ in ENDPOINTS) + 2
-    endpoints = "\n".join(f"  {route.method:<7}{route.template:<{width}}{summary}" for route, summary in ENDPOINTS)
+    width = max(len(route.template) for route, _, _ in ENDPOINTS) + 2
+    endpoints = "\n".join(f"  {route.method:<7}{route.template:<{width}}{summary}" for route, _, summary in ENDPOINTS)
     parser = argparse.ArgumentParser(
         prog="aitasks fake-cloud",
         description="Serve fake Gcore and ModelArts task APIs (cancel, get, list) on one base URL until\n"
