@@ -53,6 +53,7 @@ DEV_TOOL_TESTS = frozenset(
         "test_open_enums.py",
         "test_docs_examples.py",
         "test_rst_tables.py",
+        "test_sdk_bodies.py",
         "test_signing.py",
         "test_spec_diff.py",
         "test_update_specs.py",

@@ -73,18 +73,20 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
     problems: list[str] = []
     for first, page in listings:
         idle = 0
+        here: set[object] = set()  # this listing's own items: a task an earlier listing had too is no repeat
         for number in itertools.count(first):
             if number - first >= MAX_PAGES:
                 problems.append(f"stopped after {MAX_PAGES:,} pages: the listing did not end")
                 break
             result = yield page(number)
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
-            fresh = 0
+            before = len(here)
+            here.update(_key(item) for item in result.items)
+            fresh = len(here) - before  # tasks this listing had not listed yet
             for item in result.items:
                 key = (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
                 if key not in seen:
                     seen.add(key)
-                    fresh += 1
                     if keep(item):
                         yield item
             if result.items and not fresh:

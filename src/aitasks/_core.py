@@ -133,8 +133,14 @@ class Answer:
     def failure(self) -> AITasksError:
         """The typed error for an attempt that ended without a complete answer."""
         failure, name = self.reply.failure, self.core.provider.name
-        if isinstance(failure, BodyRefused):
-            return self.error(UnexpectedResponse, str(failure))
+        if isinstance(failure, BodyRefused):  # the body was cut where it was refused: it may end in part of a secret
+            return UnexpectedResponse(
+                str(failure),
+                provider=name,
+                status_code=self.status,
+                request_id=self.request_id(),
+                attempts=self.attempts,
+            )
         if isinstance(failure, TimeoutError):
             text = f"{name}: timed out (no complete answer within {self.core.seconds:g} s)"
             return Timeout(text, provider=name, attempts=self.attempts)

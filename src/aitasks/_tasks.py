@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ._errors import AITasksError, InvalidTaskRef
-from ._refs import TaskRef
+from ._refs import TaskRef, check_id
 
 if TYPE_CHECKING:
     from ._results import CancelResult
@@ -167,7 +167,10 @@ def ident(item: Mapping[str, Any], key: str) -> str:
     value = item.get(key)
     if not isinstance(value, str):
         raise InvalidTaskRef(f"{key}: missing" if key not in item else f"{key}: a JSON {_kind(value)}, not text")
-    return value
+    try:
+        return check_id(value, "the id")  # one path segment, or the line names the field: `task_id: the id is empty`
+    except InvalidTaskRef as exc:
+        raise InvalidTaskRef(f"{key}: {exc}") from None
 
 
 def _kind(value: object) -> str:

@@ -20,7 +20,7 @@ from .._auth import AKSKAuth, HeaderAuth, RequestAuth
 from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient, pager, scoped
 from .._config import check_project_id, check_secret, check_url, from_env
 from .._core import Answer, Listing, Operation, Provider
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, InvalidTaskRef
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
 from .._tasks import Dataset, Page, Task, TaskState, ident, number, read_items, text, when
@@ -69,7 +69,8 @@ def _page(key: str, total_key: str, build: Any, number_: int, answer: Answer) ->
 
 def _dataset_of(item: Mapping[str, Any]) -> Dataset:
     dataset_id = ident(item, "dataset_id")
-    _dataset(dataset_id)  # one path segment, as a ref's, or the item is reported
+    if "/" in dataset_id:  # a ref's dataset id is one segment before the "/"
+        raise InvalidTaskRef("dataset_id: the id contains '/'")
     return Dataset(dataset_id, text(item.get("dataset_name")), raw=item)
 
 
