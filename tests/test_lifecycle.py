@@ -225,7 +225,8 @@ def test_modelarts_listing_pages_through_the_dataset() -> None:
     pages = MAPages(450)
     listing = list(modelarts(pages).tasks("ds"))
     assert len(listing) == 450 and pages.asked == [0, 1, 2, 3, 4]
-    assert str(listing[7].ref) == "modelarts:ds/t7" and listing[7].name == "n7" and listing[7].type == 0
+    assert str(listing[7].ref) == "modelarts:ds/t7" and listing[7].name == "n7" and listing[7].raw["type"] == 0
+    assert listing[7].type is None  # the details page has no type: a listed task and a read one agree
     running = list(modelarts(MAPages(60)).tasks("ds", status=[1, 4]))
     assert {task.status for task in running} == {1, 4} and len(running) == 20
     active = list(modelarts(MAPages(60)).tasks("ds", active=True))

@@ -81,10 +81,10 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             result = yield page(number)
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             before = len(here)
-            here.update(_key(item) for item in result.items)
+            keys = [(i.ref.dataset_id, i.ref.task_id) if isinstance(i, Task) else i.dataset_id for i in result.items]
+            here.update(keys)
             fresh = len(here) - before  # tasks this listing had not listed yet
-            for item in result.items:
-                key = (item.ref.dataset_id, item.ref.task_id) if isinstance(item, Task) else item.dataset_id
+            for key, item in zip(keys, result.items, strict=True):
                 if key not in seen:
                     seen.add(key)
                     if keep(item):

@@ -81,7 +81,9 @@ class Task:
     status: str | int | None  # the provider's own value, as received
     progress: float | None = None  # percent, as a number (numeric text is read as one)
     name: str | None = None  # the task's own name (ModelArts)
-    type: str | int | None = None  # what kind of task it is (Gcore's task_name, ModelArts' type)
+    # What kind of task it is: Gcore's task_name. ModelArts' details page has no type, so none here, as listed or
+    # read alike (a listed task's `raw["type"]` keeps it).
+    type: str | int | None = None
     created_at: str | None = None  # times as the provider gives them; epoch numbers become ISO 8601 text (UTC)
     started_at: str | None = None
     finished_at: str | None = None

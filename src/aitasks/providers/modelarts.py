@@ -44,14 +44,13 @@ STATES: dict[str | int, TaskState] = {
 
 def _task(item: Mapping[str, Any], ref: TaskRef) -> Task:
     """A task from the details page's body or a list item, as received; odd fields left empty, `raw` keeps them."""
-    status, kind = item.get("status"), item.get("type")
+    status = item.get("status")
     return Task(
         ref,
         TaskState.of(status, STATES),
         status if isinstance(status, (str, int)) and not isinstance(status, bool) else None,
         progress=number(item.get("progress")),
         name=text(item.get("task_name")),
-        type=kind if isinstance(kind, (str, int)) and not isinstance(kind, bool) else None,
         created_at=when(item.get("create_time")),
         raw=item,
     )
