@@ -70,7 +70,7 @@ def test_owned_async_client_falls_back_to_httpx_without_the_extra() -> None:
 
 def test_owned_sync_client_keeps_a_connection_per_thread() -> None:
     """The sync pool keeps every connection it may open alive: MAX_CONNECTIONS, not httpx's 20."""
-    client = _transport.sync_client(headers={}, verify=True)  # type: ignore[arg-type]
+    client = _transport.sync_client(headers={}, verify=True, base_url="https://gcore.test")  # type: ignore[arg-type]
     pool = client._transport._pool  # type: ignore[attr-defined]
     assert pool._max_connections == pool._max_keepalive_connections == _transport.MAX_CONNECTIONS
     client.close()
@@ -269,6 +269,19 @@ def test_proxy_variables_are_honoured_on_every_transport(transport: str, monkeyp
         (request,) = proxy.requests
         assert request.target == "http://gcore.invalid/streaming/ai/tasks/task-1/cancel"
         assert request.headers["authorization"] == f"apikey {KEY}"
+
+
+def test_the_environment_proxy_is_read_as_httpx_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owned aiohttp transport's proxy: HTTPS_PROXY or ALL_PROXY for the base URL's scheme, unless NO_PROXY."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert _transport.env_proxy("https://api.gcore.com") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    assert _transport.env_proxy("https://api.gcore.com") == "http://proxy.test:3128"
+    assert _transport.env_proxy("http://api.gcore.com") is None
+    monkeypatch.setenv("NO_PROXY", "gcore.com")
+    assert _transport.env_proxy("https://api.gcore.com") is None
+    assert _transport.env_proxy("https://modelarts.eu-de.otc.t-systems.com") == "http://proxy.test:3128"
 
 
 def test_proxy_variables_are_honoured_by_the_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:

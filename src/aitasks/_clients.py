@@ -184,7 +184,7 @@ class ClientBase(Generic[L, H]):
             raise TypeError(f"http_client must be an httpx.{cls.__name__}, not {type(http_client).__name__}")
         seconds, retries = check_timeout(timeout), check_max_retries(max_retries)  # before a client is opened
         build = _transport.async_client if issubclass(cls, httpx.AsyncClient) else _transport.sync_client
-        http = http_client or build(headers=_HEADERS, verify=verify_context())
+        http = http_client or build(headers=_HEADERS, verify=verify_context(), base_url=provider.base_url)
         self._core = Core(provider, seconds, retries, http, http_client is None)
 
     def __repr__(self) -> str:

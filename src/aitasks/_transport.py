@@ -35,18 +35,28 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None
 
 
-def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.Client:
+def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext, base_url: str) -> httpx.Client:
     """A blocking client whose pool keeps a connection per thread of `Client.cancel_many` (up to the cap)."""
     return httpx.Client(headers=headers, verify=verify, follow_redirects=False, limits=_BULK, cookies=_NoCookies())
 
 
-def async_client(*, headers: dict[str, str], verify: ssl.SSLContext) -> httpx.AsyncClient:
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for `url` (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY), as httpx reads them."""
+    import urllib.request
+
+    target = httpx.URL(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(target.scheme) or proxies.get("all")
+    return None if proxy is None or urllib.request.proxy_bypass(target.host) else proxy
+
+
+def async_client(*, headers: dict[str, str], verify: ssl.SSLContext, base_url: str) -> httpx.AsyncClient:
     """On aiohttp's pool when `httpx-aiohttp` is installed, else httpx's; proxy variables apply on either."""
     try:
         from ._aiohttp import transport
     except ImportError:
         return httpx.AsyncClient(headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies())
-    pool = transport(verify=verify, limits=_BULK)
+    pool = transport(verify=verify, limits=_BULK, proxy=env_proxy(base_url))
     return httpx.AsyncClient(
         headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies(), transport=pool, limits=_BULK
     )
