@@ -316,3 +316,31 @@ def test_memory_stays_constant_over_200_000_refs() -> None:
     print(f"memory: {figures}")
     assert figures["done"] == figures["ok"] == count
     assert figures["after_mb"] - figures["before_mb"] < 50, figures
+
+
+@pytest.mark.parametrize("io", ["sync", "async"])
+def test_a_send_that_raises_gives_its_gate_slot_back(io: str) -> None:
+    """A send failing with something other than an HTTP error (a bug, a cancellation) gives its gate slot back."""
+    from aitasks._adaptive import AsyncGate, SyncGate
+    from aitasks._clients import adrive, drive
+
+    def boom(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug below the request path")
+
+    ref = aitasks.TaskRef.parse("gcore:t")
+    if io == "sync":
+        client = aitasks.Gcore("k-123456", http_client=httpx.Client(transport=httpx.MockTransport(boom)))
+        gate = SyncGate(1)
+        with pytest.raises(RuntimeError, match="a bug"):
+            drive(client._core.call(client._core.provider.cancel(ref, False), gate))
+        assert gate.limit.in_flight == 0
+        return
+
+    async def run() -> int:
+        aclient = aitasks.AsyncGcore("k-123456", http_client=httpx.AsyncClient(transport=httpx.MockTransport(boom)))
+        agate = AsyncGate(1)
+        with pytest.raises(RuntimeError, match="a bug"):
+            await adrive(aclient._core.call(aclient._core.provider.cancel(ref, False), agate))
+        return agate.limit.in_flight
+
+    assert asyncio.run(run()) == 0

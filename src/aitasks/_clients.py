@@ -134,25 +134,32 @@ def _incomplete(name: str, problems: list[str]) -> None:
 
 
 def drive(plan: Plan[R]) -> R:
-    """Run a plan, blocking: each step's call returns what goes back to the plan."""
-    sent = None
+    """Run a plan, blocking: what each step's call returns goes back to the plan, and what it raises too."""
+    sent, failed = None, None
     while True:
         try:
-            step = plan.send(sent)
+            step = plan.send(sent) if failed is None else plan.throw(failed)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        sent = step()
+        try:
+            sent, failed = step(), None
+        except BaseException as exc:  # the plan gives back what it holds (a gate slot) and raises it on
+            sent, failed = None, exc
 
 
 async def adrive(plan: Plan[R]) -> R:
-    """Run a plan on asyncio: each step's call returns an awaitable of what goes back to the plan."""
-    sent = None
+    """Run a plan on asyncio: each step's call returns an awaitable; its result or its error (a cancellation too)
+    goes back to the plan."""
+    sent, failed = None, None
     while True:
         try:
-            step = plan.send(sent)
+            step = plan.send(sent) if failed is None else plan.throw(failed)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        sent = await step()
+        try:
+            sent, failed = await step(), None
+        except BaseException as exc:
+            sent, failed = None, exc
 
 
 def _pages(core: Core, plan: Listed) -> Listed:

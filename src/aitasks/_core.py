@@ -177,7 +177,11 @@ class Core:
                 timeout=self.timeout,
             )
             ticket = (yield gate.enter) if gate is not None else 0
-            reply: Reply = yield functools.partial(self.send, self.http, request, self.provider.auth, self.seconds)
+            try:
+                reply: Reply = yield functools.partial(self.send, self.http, request, self.provider.auth, self.seconds)
+            except BaseException as exc:  # not an HTTP failure (those are in the Reply): a bug, or a cancellation
+                _leave(gate, ticket, exc)
+                raise
             answer = Answer(self, reply, attempt, applied)
             self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
             if reply.failure is None and reply.status in op.answers:
