@@ -105,7 +105,7 @@ class _Router(Generic[C]):
                 return self._client(name), ()
             if what is not None:
                 return self._client(name), (check_id(narrower, what),)
-        grammar = [n for n in providers.names()]
+        grammar = list(providers.names())
         grammar += [f"{n}:{s.upper().replace(' ', '_')}" for n in grammar if (s := providers.get(n).scope)]
         raise InvalidTaskRef(f"{scope!r} is not a listing: use {', '.join(map(repr, grammar))}")
 
@@ -136,7 +136,7 @@ class Client(_Router[SyncProviderClient]):
         return client.wait(task, timeout=timeout)
 
     def tasks(self, scope: str, **filters: Any) -> Iterator[Task]:
-        """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
+        """Every task of `gcore`, `modelarts` or `modelarts:DATASET_ID`, lazily; filters as its `tasks()` takes."""
         client, args = self._scope(scope)
         return client.tasks(*args, **filters)
 
@@ -217,7 +217,7 @@ class AsyncClient(_Router[AsyncProviderClient]):
         return await client.wait(task, timeout=timeout)
 
     def tasks(self, scope: str, **filters: Any) -> AsyncIterator[Task]:
-        """Every task of `gcore` or `modelarts:DATASET_ID`, lazily; filters as the provider's `tasks()` takes."""
+        """Every task of `gcore`, `modelarts` or `modelarts:DATASET_ID`, lazily; filters as its `tasks()` takes."""
         client, args = self._scope(scope)
         return client.tasks(*args, **filters)
 
