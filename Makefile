@@ -6,8 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: venv generate check-specs check-generated lint typecheck pytest pytest-httpx-other docs test demo bench update-specs
 
+# pip is pinned first: 26.x resolves the dev extra in a third of the time of the 23.x that `venv` bundles (12 s
+# against 30 s). `--without-pip` and the outer pip's `--python` skip ensurepip's install of the old one (6 s);
+# an outer pip without `--python` (before 22.3) falls back to ensurepip.
+PIP_VERSION := 26.3
+
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@$(BIN)/python -m pip --version 2>/dev/null | grep -q '^pip $(PIP_VERSION) ' \
+		|| $(PYTHON) -m pip --python $(BIN)/python install --quiet pip==$(PIP_VERSION) \
+		|| ($(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet pip==$(PIP_VERSION))
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
