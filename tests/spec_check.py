@@ -1,17 +1,23 @@
 """What the check-specs tests share: a copy of specs/ to edit (the `root` fixture, loaded by conftest), and
-check-specs run in-process on it."""
+check-specs run in-process on it, with each page's docutils parse kept for the next run that reads the same text."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["root", "run_check"]
+__all__ = ["memo_parse_rst", "real_parse_rst", "root", "run_check"]
+
+KEPT = 8  # trees kept: the kept pages and the page a test has just edited
 
 
 @pytest.fixture
@@ -19,6 +25,54 @@ def root(tmp_path: Path) -> Path:
     """A copy of the repository's specs/ to edit."""
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     return tmp_path
+
+
+def memo_parse_rst(parse: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """`rst_tables.parse_rst`, answering a text it parsed before with the same tree (the check's slowest step).
+
+    Sound because a tree depends on the text alone for what is read from it: the readers take each node's
+    text and line, never the file name docutils stamps on it (the path they print is their argument), and no
+    reader changes the tree (tests/test_check_modelarts.py checks both). Failures are not kept, so an unreadable
+    page is read, and named by its own path, each time.
+    """
+    parsed: OrderedDict[bytes, Any] = (
+        OrderedDict()
+    )  # the few texts most recently read (the four kept pages' trees: ~20 MB)
+
+    def parse_rst(path: Path) -> Any:
+        try:
+            key = hashlib.sha256(path.read_bytes()).digest()
+        except OSError:
+            return parse(path)  # a missing or unreadable file: the real function says so
+        if key in parsed:
+            parsed.move_to_end(key)
+        else:
+            parsed[key] = parse(path)
+            while len(parsed) > KEPT:
+                parsed.popitem(last=False)
+        return parsed[key]
+
+    return parse_rst
+
+
+_parsers: dict[str, Callable[[Path], Any]] = {}  # "real": rst_tables.parse_rst itself; "memo": memo_parse_rst of it
+
+
+@pytest.fixture(autouse=True)
+def _parse_each_page_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within a worker, check-specs parses each distinct page text once, whichever test copied it where."""
+    rst_tables = sys.modules.get("rst_tables")  # imported by the tests that run the check; others are left alone
+    if rst_tables is not None:
+        if not _parsers:
+            _parsers["real"] = rst_tables.parse_rst
+            _parsers["memo"] = memo_parse_rst(rst_tables.parse_rst)
+        monkeypatch.setattr(rst_tables, "parse_rst", _parsers["memo"])
+    yield
+
+
+def real_parse_rst() -> Callable[[Path], Any]:
+    """`rst_tables.parse_rst` without the memo (for the test that checks the memo)."""
+    return _parsers["real"]
 
 
 def run_check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:

@@ -15,9 +15,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import check_specs
+import rst_tables
 import transcription
 from rst_tables import read_page
-from spec_check import run_check
+from spec_check import memo_parse_rst, real_parse_rst, run_check
 from spec_diff import Spec, diff_specs
 from transcription import stated_constraints
 
@@ -167,6 +168,25 @@ def test_repository_pages_and_spec_agree(capsys: pytest.CaptureFixture[str]) -> 
     assert "GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}: 18 tables, 176 rows" in out
     assert "GET /v2/{project_id}/datasets/{dataset_id}/tasks: 20 tables, 188 rows" in out
     assert "GET /v2/{project_id}/datasets: 17 tables, 196 rows, status codes 200, 401, 403, 404" in out
+
+
+def test_the_parse_memo_reads_every_page_as_a_fresh_parse_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/spec_check.py hands a page's tree to the next read of the same text: from another path, the page read
+    is equal to a fresh parse's (path and lines included), and reading leaves the tree as docutils built it."""
+    real = real_parse_rst()
+    for page in (STOP, DETAILS, LIST, DATASETS):
+        original, copy = page_path(ROOT, page), tmp_path / page
+        shutil.copyfile(original, copy)
+        memo = memo_parse_rst(real)
+        monkeypatch.setattr(rst_tables, "parse_rst", memo)
+        read_page(original)
+        tree = memo(original)
+        built = real(original).pformat()
+        assert memo(copy) is tree  # the copy is answered from the memo
+        from_memo = read_page(copy)
+        assert tree.pformat() == built, page  # two reads changed nothing in the tree
+        monkeypatch.setattr(rst_tables, "parse_rst", real)
+        assert from_memo == read_page(copy), page
 
 
 # --- One mutation of each kind, on each page ----------------------------------------------------------------------
