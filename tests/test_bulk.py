@@ -258,7 +258,7 @@ def test_sync_source_error_is_raised_after_the_submitted_calls() -> None:
 
 
 MEMORY_SCRIPT = """
-import asyncio, json, resource, sys, time
+import asyncio, json, os, re, resource, sys, time
 import httpx
 import aitasks
 
@@ -277,7 +277,15 @@ def refs(count, start=0):
         yield f"gcore:task-{i:09d}" if i % 2 else f"modelarts:dataset-{i % 97}/task-{i:09d}"
 
 
-def peak_mb():
+def peak_mb(restart=False):
+    # Linux: VmHWM, restarted from what is resident now (man 5 proc, clear_refs); ru_maxrss would never fall below
+    # the RSS of the process that exec'd this one (pytest, ~75 MB), hiding the first ~40 MB of growth.
+    if os.path.exists("/proc/self/clear_refs"):
+        if restart:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")
+        with open("/proc/self/status") as status:
+            return int(re.search(r"^VmHWM:\\s*(\\d+) kB", status.read(), re.M).group(1)) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
@@ -291,7 +299,7 @@ async def main():
     async with aitasks.AsyncClient(gcore=gcore, modelarts=ma) as client:
         async for _ in client.cancel_many(refs(2000), concurrency=16):  # warm up imports, pools, caches
             pass
-        before = peak_mb()
+        before = peak_mb(restart=True)
         started = time.perf_counter()
         done = ok = 0
         async for item in client.cancel_many(refs(COUNT, 2000), concurrency=16):
@@ -306,16 +314,20 @@ asyncio.run(main())
 
 
 def test_memory_stays_constant_over_200_000_refs() -> None:
-    """200,000 refs from a generator through AsyncClient.cancel_many grow peak RSS by less than 50 MB."""
-    count = 200_000
+    """Refs from a generator through AsyncClient.cancel_many grow peak RSS by less than 200 bytes a ref.
+
+    20,000 refs against 4 MB: the per-ref bound of the issue's 200,000 refs against 50 MB (250 bytes), tightened,
+    in a tenth of the time (each ref holds ~2 KB while in flight, so keeping any per-ref object shows at once).
+    """
+    count = 20_000
     run = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, str(count)], capture_output=True, text=True, timeout=170, check=False
+        [sys.executable, "-c", MEMORY_SCRIPT, str(count)], capture_output=True, text=True, timeout=120, check=False
     )
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(run.stdout)
     print(f"memory: {figures}")
     assert figures["done"] == figures["ok"] == count
-    assert figures["after_mb"] - figures["before_mb"] < 50, figures
+    assert figures["after_mb"] - figures["before_mb"] < count * 200 / 1e6, figures
 
 
 @pytest.mark.parametrize("io", ["sync", "async"])
