@@ -216,8 +216,13 @@ class Target:
         )
         return cls(endpoint=base_url, project_id=MA_PROJECT, **creds, **kwargs)
 
-    def cancel(self, base_url: str, ref: Any = None, **kwargs: Any) -> aitasks.CancelResult:
-        """Cancel through a fresh client (closed afterwards), sync or async."""
+    def cancel(
+        self, base_url: str, ref: Any = None, *, on_pause: Callable[[float], None] | None = None, **kwargs: Any
+    ) -> aitasks.CancelResult:
+        """Cancel through a fresh client (closed afterwards), sync or async.
+
+        `on_pause`: the client's pauses between attempts are handed to it, when taken, instead of slept.
+        """
         strict = kwargs.pop("strict", False)
         target_ref = self.ref if ref is None else ref
         given = self.transport == "given" and "http_client" not in kwargs
@@ -226,6 +231,7 @@ class Target:
             with httpx.Client() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
                 assert client._core.owns_http is not callers  # which way the request goes
+                _record_pauses(client, on_pause)
                 with client:
                     result: aitasks.CancelResult = client.cancel(target_ref, strict=strict)
                     return result
@@ -234,6 +240,7 @@ class Target:
             async with httpx.AsyncClient() if given else contextlib.nullcontext() as http:
                 client = self.client(base_url, **kwargs, **({"http_client": http} if given else {}))
                 assert client._core.owns_http is not callers
+                _record_pauses(client, on_pause)
                 async with client:
                     value: aitasks.CancelResult = await client.cancel(target_ref, strict=strict)
                     return value
@@ -250,6 +257,24 @@ class Target:
             assert headers["authorization"].startswith(f"SDK-HMAC-SHA256 Access={MA_AK}, SignedHeaders=")
             assert headers["x-project-id"] == MA_PROJECT
             assert len(headers["x-sdk-date"]) == 16
+
+
+def _record_pauses(client: Any, on_pause: Callable[[float], None] | None) -> None:
+    """Hand the client's pauses between attempts to `on_pause` instead of sleeping them (test-only: its core's sleep).
+
+    The async pause counts only once awaited, so a pause the driver never took is not recorded as taken.
+    """
+    if on_pause is None:
+        return
+    if isinstance(client._core.http, httpx.AsyncClient):
+
+        async def pause(seconds: float) -> None:
+            await asyncio.sleep(0)
+            on_pause(seconds)
+
+        client._core.sleep = pause
+    else:
+        client._core.sleep = on_pause
 
 
 def _io(is_async: bool, transport: str) -> str:
