@@ -69,11 +69,13 @@ def python310(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3.10 venv with the runtime dependencies, and what the model tests use (pytest, PyYAML, hypothesis)."""
     assert PYTHON310 is not None
     venv = tmp_path_factory.mktemp("py310") / "venv"
-    subprocess.run([PYTHON310, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
+    # No pip of its own: this suite's pip installs into it (`--python`), skipping ensurepip and resolving ~3x faster.
+    subprocess.run([PYTHON310, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True, timeout=120)
     python = venv / "bin" / "python"
     tools = ["pytest", "pytest-timeout", "hypothesis>=6.100", "pyyaml>=6.0"]
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *_runtime_requirements(), *tools],
+        [*pip, *_runtime_requirements(), *tools],
         capture_output=True,
         text=True,
         timeout=600,
