@@ -85,6 +85,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins every connection's thread
     block_on_close = True
+    # The listen backlog: socketserver's 5 overflows at concurrency 50, and each SYN dropped waits 1 s, 2 s, ... to
+    # be sent again (TCP's retransmission), time the server's overload (Slots, at the HTTP level) does not model.
+    request_queue_size = 128
 
     def __init__(self, owner: HostileServer) -> None:
         self.owner = owner
