@@ -1,8 +1,10 @@
 """What the check-specs tests share: a copy of specs/ to edit (the `root` fixture, loaded by conftest), and
-check-specs run in-process on it, with each page's docutils parse kept for the next run that reads the same text."""
+check-specs run in-process on it, with each page's docutils parse and each YAML text's load kept for the next run
+that reads the same text."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import shutil
 import sys
@@ -12,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["memo_parse_rst", "real_parse_rst", "root", "run_check"]
+__all__ = ["REAL_YAML_LOAD", "memo_parse_rst", "memo_yaml_load", "real_parse_rst", "root", "run_check"]
 
+REAL_YAML_LOAD = yaml.load  # taken before the fixture below replaces it
 KEPT = 8  # trees kept: the kept pages and the page a test has just edited
 
 
@@ -55,15 +59,42 @@ def memo_parse_rst(parse: Callable[[Path], Any]) -> Callable[[Path], Any]:
     return parse_rst
 
 
-_parsers: dict[str, Callable[[Path], Any]] = {}  # "real": rst_tables.parse_rst itself; "memo": memo_parse_rst of it
+def memo_yaml_load(load: Callable[..., Any]) -> Callable[..., Any]:
+    """`yaml.load` answering a text it loaded before with a deep copy of what it built (Gcore's vendor YAML: ~0.5 s).
+
+    A safe loader's result depends on the text and the loader alone; the copy keeps callers from sharing (or
+    changing) one result. Errors are not kept, and a stream rather than a text is loaded as usual.
+    """
+    loaded: OrderedDict[tuple[bytes, type, type], Any] = OrderedDict()
+
+    def memo(stream: Any, Loader: type) -> Any:
+        if not isinstance(stream, (bytes, str)) or not issubclass(Loader, yaml.SafeLoader):
+            return load(stream, Loader=Loader)
+        text = stream.encode("utf-8", "surrogatepass") if isinstance(stream, str) else stream
+        key = (hashlib.sha256(text).digest(), type(stream), Loader)
+        if key in loaded:
+            loaded.move_to_end(key)
+        else:
+            loaded[key] = load(stream, Loader=Loader)
+            while len(loaded) > 4 * KEPT:  # a few specs, configs and their edited copies
+                loaded.popitem(last=False)
+        return copy.deepcopy(loaded[key])
+
+    return memo
+
+
+_parsers: dict[str, Callable[..., Any]] = {}  # "real": rst_tables.parse_rst itself; "memo": memo_parse_rst of it
 
 
 @pytest.fixture(autouse=True)
 def _parse_each_page_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Within a worker, check-specs parses each distinct page text once, whichever test copied it where."""
+    """Within a worker, check-specs parses each distinct page and YAML text once, whichever test copied it where."""
+    if "yaml" not in _parsers:
+        _parsers["yaml"] = memo_yaml_load(REAL_YAML_LOAD)
+    monkeypatch.setattr(yaml, "load", _parsers["yaml"])  # yaml.safe_load calls it too
     rst_tables = sys.modules.get("rst_tables")  # imported by the tests that run the check; others are left alone
     if rst_tables is not None:
-        if not _parsers:
+        if "real" not in _parsers:
             _parsers["real"] = rst_tables.parse_rst
             _parsers["memo"] = memo_parse_rst(rst_tables.parse_rst)
         monkeypatch.setattr(rst_tables, "parse_rst", _parsers["memo"])

@@ -13,7 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import check_specs
-from spec_check import run_check
+import yaml
+from spec_check import REAL_YAML_LOAD, memo_yaml_load, run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,22 @@ def test_repository_specs_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert "specs/modelarts/openapi.yaml transcribes 4 pages (" in out
     assert "(OpenAPI 3.1.0, 21 examples)" in out and "(OpenAPI 3.0.3, 4 examples)" in out
     assert "the slice of post_ai_tasks_cancel from streaming_api.yaml equals the seed page's YAML" in out
+
+
+def test_the_yaml_memo_answers_what_a_fresh_load_does() -> None:
+    """tests/spec_check.py keeps YAML loads: a text loaded again equals a fresh load, as a copy no caller shares."""
+    memo = memo_yaml_load(REAL_YAML_LOAD)  # as the fixture's, which replaced yaml.load
+    raw = (ROOT / "specs" / "modelarts" / "openapi.yaml").read_bytes()
+    first = memo(raw, Loader=check_specs._SpecLoader)
+    first["paths"].clear()  # a caller changing its result
+    again = memo(raw, Loader=check_specs._SpecLoader)
+    assert again == REAL_YAML_LOAD(raw, Loader=check_specs._SpecLoader) and again["paths"]
+    assert again is not memo(raw, Loader=check_specs._SpecLoader)
+    assert memo(raw.decode(), yaml.SafeLoader) == REAL_YAML_LOAD(raw.decode(), yaml.SafeLoader)  # safe_load's
+    with pytest.raises(yaml.YAMLError):  # an error is raised each time, never kept
+        memo(b"a: [", yaml.SafeLoader)
+    with pytest.raises(yaml.YAMLError):
+        memo(b"a: [", yaml.SafeLoader)
 
 
 @pytest.mark.parametrize(
