@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import aitasks
-from aitasks._retry import no_backoff
+from aitasks._core import no_backoff
 from aitasks.testing import FakeCloud
 
 from scripted_server import Recorded, Reply, ScriptedServer, json_reply

@@ -40,7 +40,7 @@ from schemathesis.core.transport import Response as StResponse
 from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from aitasks import _signing
+from aitasks import _auth as _signing
 from aitasks._auth import AKSKAuth
 from aitasks.testing import FakeCloud, RecordedRequest, no_backoff
 from aitasks.testing._provider import parse_target

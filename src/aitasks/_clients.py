@@ -14,12 +14,11 @@ import attrs
 import httpx
 
 from . import _transport
-from ._bulk import BulkResult
 from ._config import check_max_retries, check_timeout, verify_context
 from ._core import Core, Gate, Listing, Operation, Plan, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
-from ._results import CancelResult
+from ._results import BulkResult, CancelResult
 from ._tasks import MAX_PAGES, Task, WaitTimeout, poll_waits
 from ._version import __version__
 from ._wire import ACCEPT
@@ -66,9 +65,7 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
 
 
 def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
-    """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
-    that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
-    is raised as one IncompleteListing at the end."""
+    """Each item once, yielding page Operations (the Page sent back); a listing that never ends is cut, and said."""
     seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
@@ -148,8 +145,7 @@ def drive(plan: Plan[R]) -> R:
 
 
 async def adrive(plan: Plan[R]) -> R:
-    """Run a plan on asyncio: each step's call returns an awaitable; its result or its error (a cancellation too)
-    goes back to the plan."""
+    """Run a plan on asyncio: each step's awaited result, or its error (a cancellation too), goes back to the plan."""
     sent, failed = None, None
     while True:
         try:
@@ -254,8 +250,7 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
     _http_class = httpx.Client
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
-        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        """Cancel one task (ALREADY_FINISHED if no longer running); with `wait`, `result.task` is its final state."""
         return drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     def get(self, ref: str | TaskRef) -> Task:
@@ -263,8 +258,7 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
         return drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
-        """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        """Poll `get` until a final state, through failed reads (not 401/403/422); WaitTimeout past `timeout`."""
         return drive(self._wait(self._core.provider.ref(ref), timeout))
 
     def _listing(self, plan: Listed) -> Iterator[Any]:
@@ -294,8 +288,7 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
     _http_class = httpx.AsyncClient
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
-        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        """Cancel one task (ALREADY_FINISHED if no longer running); with `wait`, `result.task` is its final state."""
         return await adrive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     async def get(self, ref: str | TaskRef) -> Task:
@@ -303,8 +296,7 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
         return await adrive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     async def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
-        """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        """Poll `get` until a final state, through failed reads (not 401/403/422); WaitTimeout past `timeout`."""
         return await adrive(self._wait(self._core.provider.ref(ref), timeout))
 
     async def _listing(self, plan: Listed) -> AsyncIterator[Any]:

@@ -182,8 +182,7 @@ def _kind(value: object) -> str:
 
 
 class WaitTimeout(AITasksError):
-    """`wait()` ran out of time: `.task` is the last state seen (None if no read succeeded), `.error` the last read
-    that failed, and `.result` the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done."""
+    """Out of time: `.task` the last state seen, `.error` the last failed read, `.result` the cancel's, if one was."""
 
     def __init__(
         self, task: Task | None, timeout: float, error: AITasksError | None = None, *, ref: object = None

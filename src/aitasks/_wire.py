@@ -82,8 +82,7 @@ class _Body:
 
 
 class _Watchdog:
-    """One daemon thread that shuts a socket down at its attempt's deadline: a sync read waits up to the read timeout
-    per chunk, so a server dripping a byte before each could hold an attempt open (asyncio has a timeout instead)."""
+    """Shuts a socket down at its attempt's deadline: a sync read's timeout is per chunk, so a drip could go on."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()

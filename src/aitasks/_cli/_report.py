@@ -12,7 +12,7 @@ from ._config import message
 from ._progress import Progress
 
 if TYPE_CHECKING:
-    from .._bulk import BulkResult
+    from .._results import BulkResult
 
 __all__ = ["Report", "plural", "printable", "silence_stdout", "write_line"]
 

@@ -1,5 +1,4 @@
-"""The provider registry: one module per provider declares all of it (see `aitasks._core.Provider`); built-in
-providers are imported on first use, so `import aitasks` stays cheap; one defined elsewhere joins by `register()`."""
+"""The provider registry: a module declares one (`_core.Provider`), loaded on first use; others join by `register`."""
 
 from __future__ import annotations
 

@@ -147,8 +147,7 @@ class _GcoreClient(ClientBase[L, H]):
         search: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the account once, lazily over all pages; `status` (one or several), `task_name` and
-        `search` filter on Gcore, `active` keeps those not in a final state."""
+        """Every task once, lazily; `status` (one or several), `task_name`, `search` filter on Gcore, `active` here."""
         statuses = [GcoreProvider.status(s) for s in ([status] if isinstance(status, str) else status or ())]
         provider: GcoreProvider = self._core.provider  # type: ignore[assignment]
         listings = provider.listings(statuses, task_name, search)

@@ -236,9 +236,7 @@ class _ModelArtsClient(ClientBase[L, H]):
         task_name: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the dataset (of every dataset of the project without one) once, lazily; `type` and
-        `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here. A dataset whose
-        listing fails is named in the IncompleteListing raised at the end; the others are listed."""
+        """Every task of the dataset (or project) once, lazily; `type`, `task_name` filter on ModelArts, others here."""
         values = [status] if isinstance(status, (int, str)) else list(status or ())
         statuses = frozenset(ModelArtsProvider.status(s) for s in values)
 
