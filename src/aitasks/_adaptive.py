@@ -8,8 +8,6 @@ import threading
 
 from ._errors import APIError, is_overload
 
-__all__ = ["AsyncGate", "SyncGate"]
-
 
 class _Limit:
     """The AIMD arithmetic, shared by both gates; callers hold the gate's lock."""

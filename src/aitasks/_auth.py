@@ -11,17 +11,6 @@ from urllib.parse import parse_qsl, quote, unquote
 
 import httpx
 
-__all__ = [
-    "ALGORITHM",
-    "DATE_FORMAT",
-    "AKSKAuth",
-    "HeaderAuth",
-    "RequestAuth",
-    "authorization_header",
-    "canonical_request",
-    "signature",
-]
-
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()

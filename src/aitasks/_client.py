@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from .providers.gcore import AsyncGcore, Gcore
     from .providers.modelarts import AsyncModelArts, ModelArts
 
-__all__ = ["AsyncClient", "Client"]
 
 C = TypeVar("C", SyncProviderClient, AsyncProviderClient)
 RefInput = str | TaskRef

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
@@ -15,7 +14,7 @@ import httpx
 
 from . import _transport
 from ._config import check_max_retries, check_timeout, verify_context
-from ._core import Core, Gate, Listing, Operation, Plan, Provider
+from ._core import Core, Gate, Listing, Plan, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
 from ._results import BulkResult, CancelResult
@@ -26,24 +25,11 @@ from ._wire import ACCEPT
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "DEFAULT_WAIT",
-    "AsyncProviderClient",
-    "ClientBase",
-    "H",
-    "L",
-    "SyncProviderClient",
-    "adrive",
-    "drive",
-    "pager",
-    "scoped",
-    "wait_seconds",
-]
 
 R = TypeVar("R")
 L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 H = TypeVar("H", bound="httpx.Client | httpx.AsyncClient")  # the HTTP client it sends through
-Listed = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the Page) and items
+Listed = Generator[Any, Any, None]  # a listing without its I/O: yields its calls' steps (callables) and its items
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
 MAX_EMPTY_PAGES = 10  # pages in a row that bring no new task while claiming more: then the listing is stopped
 MAX_PROBLEMS = 1_000  # lines an IncompleteListing keeps; the rest are counted
@@ -64,8 +50,8 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
     return float(value)
 
 
-def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
-    """Each item once, yielding page Operations (the Page sent back); a listing that never ends is cut, and said."""
+def pager(core: Core, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
+    """Each item once, between the steps of its pages' calls; a listing that never ends is cut, and said so."""
     seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
@@ -75,7 +61,7 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             if number - first >= MAX_PAGES:
                 problems.append(f"stopped after {MAX_PAGES:,} pages: the listing did not end")
                 break
-            result = yield page(number)
+            result = yield from core.call(page(number))
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             before = len(here)
             keys = [(i.ref.dataset_id, i.ref.task_id) if isinstance(i, Task) else i.dataset_id for i in result.items]
@@ -95,11 +81,11 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             if idle >= MAX_EMPTY_PAGES:
                 problems.append(f"{idle} pages in a row up to page {number} brought no task but claim more; stopped")
                 break
-    _incomplete(name, problems)
+    _incomplete(core.provider.name, problems)
 
 
 def scoped(
-    name: str, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
+    core: Core, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
 ) -> Listed:
     """Every item of every scope (a project's datasets); one that fails is reported at the end, the others listed."""
     problems: list[str] = []
@@ -112,16 +98,16 @@ def scoped(
         except IncompleteListing as exc:
             problems.extend(exc.problems)
             break
-        if isinstance(step, Operation):
+        if callable(step):
             sent = yield step
             continue
         sent = None
         try:
-            yield from pager(name, listings(step.dataset_id), keep)
+            yield from pager(core, listings(step.dataset_id), keep)
         except AITasksError as exc:
             problems.extend(exc.problems if isinstance(exc, IncompleteListing) else [f"{type(exc).__name__}: {exc}"])
             problems[-1:] = [f"dataset {step.dataset_id}: {line}" for line in problems[-1:]]
-    _incomplete(name, problems)
+    _incomplete(core.provider.name, problems)
 
 
 def _incomplete(name: str, problems: list[str]) -> None:
@@ -158,23 +144,6 @@ async def adrive(plan: Plan[R]) -> R:
             sent, failed = None, exc
 
 
-def _pages(core: Core, plan: Listed) -> Listed:
-    """A listing's pages through the request path; a failed one is thrown into the plan (`scoped` goes on)."""
-    with contextlib.suppress(StopIteration):
-        step = next(plan)
-        while True:
-            if not isinstance(step, Operation):
-                yield step
-                step = next(plan)
-                continue
-            try:
-                page = yield from core.call(step)
-            except AITasksError as exc:
-                step = plan.throw(exc)
-            else:
-                step = plan.send(page)
-
-
 class ClientBase(Generic[L, H]):
     """Construction, repr and the plans of cancel, wait and bulk, shared by the sync and async provider clients."""
 
@@ -197,6 +166,9 @@ class ClientBase(Generic[L, H]):
 
     def _listing(self, plan: Listed) -> L:
         raise NotImplementedError  # pragma: no cover - each I/O style defines it
+
+    def _list(self, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> L:
+        return self._listing(pager(self._core, listings, keep))
 
     def _cancel(self, ref: TaskRef, strict: bool, wait: float | None, gate: Gate | None = None) -> Plan[CancelResult]:
         result = yield from self._core.call(self._core.provider.cancel(ref, strict), gate)
@@ -262,10 +234,10 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
         return drive(self._wait(self._core.provider.ref(ref), timeout))
 
     def _listing(self, plan: Listed) -> Iterator[Any]:
-        steps, sent = _pages(self._core, plan), None
+        sent = None
         while True:
             try:
-                step = steps.send(sent)
+                step = plan.send(sent)
             except StopIteration:
                 return
             sent = step() if callable(step) else (yield step)
@@ -300,10 +272,10 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
         return await adrive(self._wait(self._core.provider.ref(ref), timeout))
 
     async def _listing(self, plan: Listed) -> AsyncIterator[Any]:
-        steps, sent = _pages(self._core, plan), None
+        sent = None
         while True:
             try:
-                step = steps.send(sent)
+                step = plan.send(sent)
             except StopIteration:
                 return
             sent = await step() if callable(step) else (yield step)

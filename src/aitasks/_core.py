@@ -29,22 +29,6 @@ if TYPE_CHECKING:
     from ._results import CancelResult
     from ._tasks import Page, Task, TaskState
 
-__all__ = [
-    "MAX_RETRY_AFTER",
-    "WAIT_INITIAL",
-    "WAIT_JITTER",
-    "WAIT_MAX",
-    "Answer",
-    "Core",
-    "Gate",
-    "Listing",
-    "Operation",
-    "Plan",
-    "Provider",
-    "backoff",
-    "no_backoff",
-    "retry_after",
-]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
@@ -227,6 +211,7 @@ class Core:
         self.seconds = timeout
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
+        self.accept = {} if owns else ACCEPT  # the encodings decoded under the cap: an owned client asks for them
         aio = isinstance(http, httpx.AsyncClient)  # then each step's call returns an awaitable
         self.send: Callable[..., Any] = asend if aio else send
         self.sleep: Callable[[float], Any] = asyncio.sleep if aio else time.sleep
@@ -235,6 +220,7 @@ class Core:
         """The retry loop without its I/O: enter the gate, send the request, read its Reply, pause and try again."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
         args = op.request
+        headers = {**self.accept, **args.get("headers", {})} or None
         for attempt in range(1, self.max_retries + 2):
             started = time.perf_counter()
             request = self.http.build_request(
@@ -242,7 +228,7 @@ class Core:
                 self.base_url + args["url"],
                 params=args.get("params"),
                 json=args.get("json"),
-                headers={**ACCEPT, **args.get("headers", {})},
+                headers=headers,
                 timeout=self.timeout,
             )
             ticket = (yield gate.enter) if gate is not None else 0

@@ -4,29 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = [
-    "AITasksError",
-    "APIError",
-    "AuthenticationError",
-    "BadRequest",
-    "ConfigurationError",
-    "FeatureDisabled",
-    "IncompleteListing",
-    "InvalidTaskRef",
-    "PermissionDenied",
-    "QueueLimitReached",
-    "RateLimited",
-    "ServerError",
-    "TaskAlreadyFinished",
-    "TaskNotFound",
-    "Timeout",
-    "TransportError",
-    "UnexpectedResponse",
-    "error_class",
-    "is_overload",
-    "is_transient",
-]
-
 
 class AITasksError(Exception):
     """Root of every error this library raises on purpose."""

@@ -14,8 +14,6 @@ if TYPE_CHECKING:
     from ._core import Answer
     from ._tasks import Task
 
-__all__ = ["BulkResult", "CancelResult", "Outcome", "cancel_result"]
-
 
 class Outcome(enum.Enum):
     """Both outcomes mean the task is no longer running."""

@@ -18,24 +18,6 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 
-__all__ = [
-    "FINAL_STATES",
-    "MAX_PAGES",
-    "POLL_FIRST",
-    "POLL_GROWTH",
-    "POLL_MAX",
-    "Dataset",
-    "Page",
-    "Task",
-    "TaskState",
-    "WaitTimeout",
-    "ident",
-    "number",
-    "poll_waits",
-    "read_items",
-    "text",
-    "when",
-]
 
 POLL_FIRST = 1.0  # seconds before the first re-read of a task that is not final yet
 POLL_GROWTH = 1.5  # each wait is this much longer than the one before

@@ -10,7 +10,6 @@ import httpx
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["MAX_CONNECTIONS", "async_client", "sync_client"]
 
 # Connections per owned client, all kept alive between calls: the CLI's highest --concurrency. More calls in
 # flight than this wait for a free connection.

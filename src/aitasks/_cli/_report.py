@@ -14,7 +14,6 @@ from ._progress import Progress
 if TYPE_CHECKING:
     from .._results import BulkResult
 
-__all__ = ["Report", "plural", "printable", "silence_stdout", "write_line"]
 
 _WORDS = {"cancelled": "cancelled", "already_finished": "already finished", "error": "failed"}
 

@@ -22,8 +22,6 @@ from . import _source
 from ._exit import UsageError
 from ._report import plural
 
-__all__ = ["MAX_RECORD", "Recorded", "open_output", "read_records"]
-
 MAX_RECORD = 1 << 20  # bytes; a longer line is not one of our records, and is never held in memory whole
 OUTCOMES = ("cancelled", "already_finished", "error")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,11 +28,16 @@ def register(module: str) -> None:
 
 def get(name: str) -> type[Provider]:
     """The provider declaration registered as `name` (KeyError when none is)."""
-    provider: type[Provider] = importlib.import_module(_MODULES[name]).PROVIDER
+    provider: type[Provider] = _module(name).PROVIDER
     return provider
 
 
 def clients(name: str) -> tuple[Any, Any]:
     """The blocking and asyncio client classes of provider `name`."""
-    pair: tuple[Any, Any] = importlib.import_module(_MODULES[name]).CLIENTS
+    pair: tuple[Any, Any] = _module(name).CLIENTS
     return pair
+
+
+def _module(name: str) -> Any:
+    path = _MODULES[name]
+    return sys.modules.get(path) or importlib.import_module(path)  # looked up on every ref: the import only once

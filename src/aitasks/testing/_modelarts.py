@@ -70,7 +70,6 @@ if TYPE_CHECKING:
     from ._records import RequestHeaders
     from ._state import CloudState, Incoming
 
-__all__ = ["MODELARTS_FINISHED", "MODELARTS_RUNNING", "MODELARTS_STOPPING", "ModelArtsTask", "parse_authorization"]
 
 MODELARTS_RUNNING = (-1, 0, 1)  # queuing, initializing, running: a stop moves these to 4
 MODELARTS_STOPPING = 4

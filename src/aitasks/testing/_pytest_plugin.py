@@ -9,8 +9,6 @@ import pytest
 from .._core import no_backoff
 from ._fake_cloud import FakeCloud
 
-__all__ = ["fake_cloud", "fake_cloud_env"]
-
 
 @pytest.fixture
 def fake_cloud() -> Iterator[FakeCloud]:
