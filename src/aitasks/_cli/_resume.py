@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from stat import S_ISREG
+from stat import S_ISBLK, S_ISCHR, S_ISREG
 from typing import TextIO
 
 from .._errors import InvalidTaskRef
@@ -63,6 +63,9 @@ def read_records(
     for path in paths:
         try:
             with open(path, "rb") as stream:
+                mode = os.fstat(stream.fileno()).st_mode
+                if S_ISCHR(mode) or S_ISBLK(mode):
+                    raise UsageError(f"--resume: {path} is a device, not a file of records (/dev/zero never ends)")
                 counts = _read(stream, recorded)
                 _guard_stdout(path, os.fstat(stream.fileno()), counts.torn)
         except FileNotFoundError:
