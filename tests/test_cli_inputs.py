@@ -87,6 +87,14 @@ def test_resume_from_junk_only_is_a_usage_error(tmp_path: Path, capsys: pytest.C
     assert err.count("\n") == 1 and "holds no JSON records" in err
 
 
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
+def test_resume_from_a_device_is_a_usage_error(device: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A device is no checkpoint: /dev/zero would be read forever, so none is read at all; exit 2, nothing sent."""
+    assert main(["cancel", "gcore:a", "--resume", device]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--resume: {device} is a device" in err
+
+
 # --- Interrupted records count as not done ---------------------------------------------------------------------
 
 

@@ -785,7 +785,7 @@ async def test_usable_from_async_tests(fake_cloud: FakeCloud) -> None:
 
 def test_fixture_turns_backoff_off(fake_cloud: FakeCloud) -> None:
     """While the fake_cloud fixture is active, the library's retries do not wait."""
-    from aitasks import _retry
+    from aitasks import _core as _retry
 
     assert _retry.backoff(3, httpx.Headers({"Retry-After": "30"})) == 0.0
 

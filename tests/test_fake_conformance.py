@@ -40,7 +40,7 @@ from schemathesis.core.transport import Response as StResponse
 from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from aitasks import _signing
+from aitasks import _auth
 from aitasks._auth import AKSKAuth
 from aitasks.testing import FakeCloud, RecordedRequest, no_backoff
 from aitasks.testing._provider import parse_target
@@ -702,7 +702,7 @@ class RequestsAKSK(requests.auth.AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         assert request.url is not None and request.method is not None
-        sdk_date = dt.datetime.now(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
+        sdk_date = dt.datetime.now(dt.timezone.utc).strftime(_auth.DATE_FORMAT)
         request.headers["Host"] = urlsplit(request.url).netloc
         request.headers["X-Sdk-Date"] = sdk_date
         request.headers["X-Project-Id"] = self.fake.project_id
@@ -712,9 +712,9 @@ class RequestsAKSK(requests.auth.AuthBase):
         body = request.body.encode() if isinstance(request.body, str) else request.body
         assert body is None or isinstance(body, bytes)
         values = {name: _text(request.headers[name]) for name in signed}
-        canonical = _signing.canonical_request(request.method, path, query, values, signed, body or b"")
-        sig = _signing.signature(canonical, sdk_date, self.fake.secret_key)
-        request.headers["Authorization"] = _signing.authorization_header(self.fake.access_key, signed, sig)
+        canonical = _auth.canonical_request(request.method, path, query, values, signed, body or b"")
+        sig = _auth.signature(canonical, sdk_date, self.fake.secret_key)
+        request.headers["Authorization"] = _auth.authorization_header(self.fake.access_key, signed, sig)
         return request
 
 

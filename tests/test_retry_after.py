@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import aitasks
-from aitasks._retry import WAIT_INITIAL, WAIT_JITTER, WAIT_MAX, backoff, no_backoff, retry_after
+from aitasks._core import WAIT_INITIAL, WAIT_JITTER, WAIT_MAX, backoff, no_backoff, retry_after
 
 
 def _after(value: str) -> float | None:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aitasks._auth import AKSKAuth
-from aitasks._signing import parse_authorization
+from aitasks.testing._modelarts import parse_authorization
 
 _ids = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).filter(
     lambda s: s not in (".", "..") and not s.isspace()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from aitasks._auth import HeaderAuth
-from aitasks._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient, pager
+from aitasks._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient
 from aitasks._core import Answer, Listing, Operation, Provider
 from aitasks._errors import APIError, TaskAlreadyFinished
 from aitasks._refs import TaskRef
@@ -90,7 +90,7 @@ class _ToyClient(ClientBase[L, H]):
             return (not wanted or task.status in wanted) and not (active and task.final)
 
         provider: ToyProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(pager("toy", [provider.listing()], keep))
+        return self._list([provider.listing()], keep)
 
 
 class Toy(_ToyClient[Iterator[Task], httpx.Client], SyncProviderClient):

@@ -1,14 +1,10 @@
-"""Cancel running AI tasks on Gcore Streaming and ModelArts through one typed interface.
-
-The provider clients (and the generated packages behind them) load on first use, so `import aitasks` is cheap.
-"""
+"""Find, stop and confirm AI tasks on Gcore Streaming and ModelArts; provider clients load on first use."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from . import providers
-from ._bulk import BulkResult
 from ._errors import (
     AITasksError,
     APIError,
@@ -29,7 +25,7 @@ from ._errors import (
     UnexpectedResponse,
 )
 from ._refs import TaskRef
-from ._results import CancelResult, Outcome
+from ._results import BulkResult, CancelResult, Outcome
 from ._tasks import Dataset, Task, TaskState, WaitTimeout
 from ._version import __version__
 

@@ -1,38 +1,12 @@
-"""Bulk runs send fewer attempts at once while a provider signals overload, and more again as calls succeed.
-
-The scheme is AIMD, as in TCP congestion avoidance (RFC 5681, section 3.1): the limit on attempts in flight
-halves on an overload signal (429, 503, Gcore's queue-limit 400) and grows by 1/limit on each success, that is by
-about one per round of calls. Signals from attempts sent before the last cut belong to the round that caused it
-and do not cut again. The limit never exceeds the run's concurrency and never falls below one.
-"""
+"""Bulk runs send fewer attempts at once while a provider signals overload (AIMD, RFC 5681; docs/guide/bulk.md)."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import enum
 import threading
 
 from ._errors import APIError, is_overload
-
-__all__ = ["AsyncGate", "Signal", "SyncGate"]
-
-
-class Signal(enum.Enum):
-    """How an attempt ended, as far as the provider's load is concerned."""
-
-    OK = "ok"
-    OVERLOAD = "overload"
-    OTHER = "other"
-
-    @classmethod
-    def of(cls, error: BaseException | None) -> Signal:
-        """A result is OK; 429, 503 and Gcore's queue limit are OVERLOAD; anything else says nothing."""
-        if error is None:
-            return cls.OK
-        if isinstance(error, APIError) and is_overload(error.status_code, type(error)):
-            return cls.OVERLOAD
-        return cls.OTHER
 
 
 class _Limit:
@@ -53,14 +27,14 @@ class _Limit:
         self.sent += 1
         return self.sent
 
-    def end(self, ticket: int, signal: Signal) -> None:
+    def end(self, ticket: int, error: BaseException | None) -> None:
+        """A result grows the limit; 429, 503 and Gcore's queue limit cut it; other errors say nothing of the load."""
         self.in_flight -= 1
-        if signal is Signal.OVERLOAD:
-            if ticket > self.cut_at:
-                self.limit = max(1.0, self.limit / 2)
-                self.cut_at = self.sent
-        elif signal is Signal.OK:
+        if error is None:
             self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        elif isinstance(error, APIError) and is_overload(error.status_code, type(error)) and ticket > self.cut_at:
+            self.limit = max(1.0, self.limit / 2)
+            self.cut_at = self.sent
 
 
 class SyncGate:
@@ -75,9 +49,9 @@ class SyncGate:
             self._cond.wait_for(lambda: self.limit.free() > 0)
             return self.limit.start()
 
-    def leave(self, ticket: int, signal: Signal) -> None:
+    def leave(self, ticket: int, error: BaseException | None) -> None:
         with self._cond:
-            self.limit.end(ticket, signal)
+            self.limit.end(ticket, error)
             self._cond.notify(max(0, self.limit.free()))
 
 
@@ -104,8 +78,8 @@ class AsyncGate:
                 break
         return self.limit.start()
 
-    def leave(self, ticket: int, signal: Signal) -> None:
-        self.limit.end(ticket, signal)
+    def leave(self, ticket: int, error: BaseException | None) -> None:
+        self.limit.end(ticket, error)
         self._wake()
 
     def _wake(self) -> None:

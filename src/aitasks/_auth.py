@@ -1,15 +1,64 @@
-"""httpx.Auth flows for both providers: applied per request, so a caller's own http_client is never changed."""
+"""Credentials per request (a caller's http_client is never changed); APIG signing as huaweicloudsdkcore signs."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Generator
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Generator, Mapping
+from urllib.parse import parse_qsl, quote, unquote
 
 import httpx
 
-from . import _signing
+ALGORITHM = "SDK-HMAC-SHA256"
+DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# Letters, digits and "-._~" are what quote(..., safe="~") keeps as they are; "/" separates the segments.
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
 
-__all__ = ["AKSKAuth", "HeaderAuth", "RequestAuth"]
+
+def _encode(value: str) -> str:
+    return quote(value, safe="~")
+
+
+def canonical_uri(raw_path: str) -> str:
+    """Each segment of the decoded path re-quoted, with the trailing slash APIG expects."""
+    if _UNRESERVED_PATH.fullmatch(raw_path):
+        uri = raw_path  # nothing to unquote and nothing quote() would change
+    else:
+        uri = "/".join(_encode(segment) for segment in unquote(raw_path).split("/"))
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def canonical_query(raw_query: str) -> str:
+    """Sorted key=value pairs, both percent-encoded."""
+    if not raw_query:
+        return ""
+    pairs = sorted(parse_qsl(raw_query, keep_blank_values=True))
+    return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in pairs)
+
+
+def canonical_request(
+    method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], signed: list[str], body: bytes
+) -> str:
+    """The text that is hashed and signed; headers maps lowercase names to values."""
+    canonical_headers = "".join(f"{name}:{headers[name].strip()}\n" for name in signed)
+    payload = hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256
+    uri, query = canonical_uri(raw_path), canonical_query(raw_query)
+    return "\n".join((method.upper(), uri, query, canonical_headers, ";".join(signed), payload))
+
+
+def signature(canonical: str, sdk_date: str, secret_key: str) -> str:
+    """Hex HMAC-SHA256, keyed with the SK, of the string to sign."""
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    string_to_sign = f"{ALGORITHM}\n{sdk_date}\n{digest}"
+    return hmac.digest(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), "sha256").hex()
+
+
+def authorization_header(access_key: str, signed: list[str], sig: str) -> str:
+    """The Authorization value APIG reads the access key, signed header names and signature from."""
+    return f"{ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed)}, Signature={sig}"
 
 
 class RequestAuth(httpx.Auth):
@@ -67,7 +116,7 @@ class AKSKAuth(RequestAuth):
 
     def apply(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""
-        sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(_signing.DATE_FORMAT)
+        sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(DATE_FORMAT)
         headers = request.headers
         headers["X-Sdk-Date"] = sdk_date
         headers["X-Project-Id"] = self._project_id
@@ -87,11 +136,11 @@ class AKSKAuth(RequestAuth):
         signed = [name for name in self._SIGNABLE if name in present]
         url = request.url
         raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
-        canonical = _signing.canonical_request(
+        canonical = canonical_request(
             request.method, raw_path, url.query.decode("ascii"), present, signed, request.content
         )
-        sig = _signing.signature(canonical, sdk_date, self._secret_key)
-        headers["Authorization"] = _signing.authorization_header(self._access_key, signed, sig)
+        sig = signature(canonical, sdk_date, self._secret_key)
+        headers["Authorization"] = authorization_header(self._access_key, signed, sig)
 
     def __repr__(self) -> str:
         return "AKSKAuth(access_key='***', secret_key='***')"

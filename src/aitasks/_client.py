@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import providers
 from ._adaptive import AsyncGate, SyncGate
-from ._bulk import BulkResult
 from ._clients import AsyncProviderClient, SyncProviderClient, adrive, drive, wait_seconds
 from ._core import Gate, Plan
 from ._errors import AITasksError, ConfigurationError, InvalidTaskRef
 from ._refs import TaskRef, check_id
-from ._results import CancelResult
+from ._results import BulkResult, CancelResult
 from ._tasks import Task
 
 if TYPE_CHECKING:
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from .providers.gcore import AsyncGcore, Gcore
     from .providers.modelarts import AsyncModelArts, ModelArts
 
-__all__ = ["AsyncClient", "Client"]
 
 C = TypeVar("C", SyncProviderClient, AsyncProviderClient)
 RefInput = str | TaskRef
@@ -143,11 +141,7 @@ class Client(_Router[SyncProviderClient]):
     def cancel_many(
         self, refs: Iterable[RefInput], *, concurrency: int = 16, strict: bool = False, wait: bool | float = False
     ) -> Iterator[BulkResult]:
-        """Yield one BulkResult per ref as each completes, reading refs lazily, at most 2 x concurrency ahead.
-
-        Fewer calls run at once while a provider signals overload (see `aitasks._adaptive`). When `refs` stops
-        yielding, or raises (the error then comes last), the calls already submitted still finish and are yielded.
-        """
+        """One BulkResult per ref as each completes, refs read at most 2 x concurrency ahead (docs/guide/bulk.md)."""
         _check_concurrency(concurrency)
         seconds = wait_seconds(wait)
         source = enumerate(refs)
@@ -229,12 +223,7 @@ class AsyncClient(_Router[AsyncProviderClient]):
         strict: bool = False,
         wait: bool | float = False,
     ) -> AsyncIterator[BulkResult]:
-        """Yield one BulkResult per ref as each completes, reading refs lazily, at most 2 x concurrency ahead.
-
-        A call slot is free again as soon as its call ends: a slow consumer only holds back reading, so memory stays
-        constant. Fewer calls run at once while a provider signals overload (see `aitasks._adaptive`). When `refs`
-        stops yielding, or raises (the error then comes last), the calls in flight still finish and are yielded.
-        """
+        """One BulkResult per ref as each completes, refs read at most 2 x concurrency ahead (docs/guide/bulk.md)."""
         _check_concurrency(concurrency)
         seconds = wait_seconds(wait)
         source = _numbered(refs)

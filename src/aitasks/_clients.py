@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
@@ -14,12 +13,11 @@ import attrs
 import httpx
 
 from . import _transport
-from ._bulk import BulkResult
 from ._config import check_max_retries, check_timeout, verify_context
-from ._core import Core, Gate, Listing, Operation, Plan, Provider
+from ._core import Core, Gate, Listing, Plan, Provider
 from ._errors import AITasksError, AuthenticationError, FeatureDisabled, IncompleteListing, PermissionDenied
 from ._refs import TaskRef
-from ._results import CancelResult
+from ._results import BulkResult, CancelResult
 from ._tasks import MAX_PAGES, Task, WaitTimeout, poll_waits
 from ._version import __version__
 from ._wire import ACCEPT
@@ -27,24 +25,11 @@ from ._wire import ACCEPT
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "DEFAULT_WAIT",
-    "AsyncProviderClient",
-    "ClientBase",
-    "H",
-    "L",
-    "SyncProviderClient",
-    "adrive",
-    "drive",
-    "pager",
-    "scoped",
-    "wait_seconds",
-]
 
 R = TypeVar("R")
 L = TypeVar("L")  # what listing returns: Iterator[Task] for the blocking client, AsyncIterator[Task] for asyncio
 H = TypeVar("H", bound="httpx.Client | httpx.AsyncClient")  # the HTTP client it sends through
-Listed = Generator[Any, Any, None]  # a listing without its I/O: yields Operations (sent back: the Page) and items
+Listed = Generator[Any, Any, None]  # a listing without its I/O: yields its calls' steps (callables) and its items
 DEFAULT_WAIT = 300.0  # seconds `cancel(..., wait=True)` waits for a final state
 MAX_EMPTY_PAGES = 10  # pages in a row that bring no new task while claiming more: then the listing is stopped
 MAX_PROBLEMS = 1_000  # lines an IncompleteListing keeps; the rest are counted
@@ -65,10 +50,8 @@ def wait_seconds(value: object, argument: str = "wait") -> float | None:
     return float(value)
 
 
-def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
-    """Every item of every listing once: yields each page's Operation (sent back: the Page) and each item. A server
-    that pages forever (empty pages with a `next`, repeats, cycles) is followed only so far; what could not be read
-    is raised as one IncompleteListing at the end."""
+def pager(core: Core, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> Listed:
+    """Each item once, between the steps of its pages' calls; a listing that never ends is cut, and said so."""
     seen: set[object] = set()
     problems: list[str] = []
     for first, page in listings:
@@ -78,7 +61,7 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             if number - first >= MAX_PAGES:
                 problems.append(f"stopped after {MAX_PAGES:,} pages: the listing did not end")
                 break
-            result = yield page(number)
+            result = yield from core.call(page(number))
             problems.extend(f"page {number}: {problem}" for problem in result.problems)
             before = len(here)
             keys = [(i.ref.dataset_id, i.ref.task_id) if isinstance(i, Task) else i.dataset_id for i in result.items]
@@ -98,11 +81,11 @@ def pager(name: str, listings: Iterable[Listing], keep: Callable[[Any], bool] = 
             if idle >= MAX_EMPTY_PAGES:
                 problems.append(f"{idle} pages in a row up to page {number} brought no task but claim more; stopped")
                 break
-    _incomplete(name, problems)
+    _incomplete(core.provider.name, problems)
 
 
 def scoped(
-    name: str, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
+    core: Core, scopes: Listed, listings: Callable[[str], Iterable[Listing]], keep: Callable[[Any], bool]
 ) -> Listed:
     """Every item of every scope (a project's datasets); one that fails is reported at the end, the others listed."""
     problems: list[str] = []
@@ -115,16 +98,16 @@ def scoped(
         except IncompleteListing as exc:
             problems.extend(exc.problems)
             break
-        if isinstance(step, Operation):
+        if callable(step):
             sent = yield step
             continue
         sent = None
         try:
-            yield from pager(name, listings(step.dataset_id), keep)
+            yield from pager(core, listings(step.dataset_id), keep)
         except AITasksError as exc:
             problems.extend(exc.problems if isinstance(exc, IncompleteListing) else [f"{type(exc).__name__}: {exc}"])
             problems[-1:] = [f"dataset {step.dataset_id}: {line}" for line in problems[-1:]]
-    _incomplete(name, problems)
+    _incomplete(core.provider.name, problems)
 
 
 def _incomplete(name: str, problems: list[str]) -> None:
@@ -148,8 +131,7 @@ def drive(plan: Plan[R]) -> R:
 
 
 async def adrive(plan: Plan[R]) -> R:
-    """Run a plan on asyncio: each step's call returns an awaitable; its result or its error (a cancellation too)
-    goes back to the plan."""
+    """Run a plan on asyncio: each step's awaited result, or its error (a cancellation too), goes back to the plan."""
     sent, failed = None, None
     while True:
         try:
@@ -160,23 +142,6 @@ async def adrive(plan: Plan[R]) -> R:
             sent, failed = await step(), None
         except BaseException as exc:
             sent, failed = None, exc
-
-
-def _pages(core: Core, plan: Listed) -> Listed:
-    """A listing's pages through the request path; a failed one is thrown into the plan (`scoped` goes on)."""
-    with contextlib.suppress(StopIteration):
-        step = next(plan)
-        while True:
-            if not isinstance(step, Operation):
-                yield step
-                step = next(plan)
-                continue
-            try:
-                page = yield from core.call(step)
-            except AITasksError as exc:
-                step = plan.throw(exc)
-            else:
-                step = plan.send(page)
 
 
 class ClientBase(Generic[L, H]):
@@ -201,6 +166,9 @@ class ClientBase(Generic[L, H]):
 
     def _listing(self, plan: Listed) -> L:
         raise NotImplementedError  # pragma: no cover - each I/O style defines it
+
+    def _list(self, listings: Iterable[Listing], keep: Callable[[Any], bool] = bool) -> L:
+        return self._listing(pager(self._core, listings, keep))
 
     def _cancel(self, ref: TaskRef, strict: bool, wait: float | None, gate: Gate | None = None) -> Plan[CancelResult]:
         result = yield from self._core.call(self._core.provider.cancel(ref, strict), gate)
@@ -254,8 +222,7 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
     _http_class = httpx.Client
 
     def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
-        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        """Cancel one task (ALREADY_FINISHED if no longer running); with `wait`, `result.task` is its final state."""
         return drive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     def get(self, ref: str | TaskRef) -> Task:
@@ -263,15 +230,14 @@ class SyncProviderClient(ClientBase[Iterator[Task], httpx.Client]):
         return drive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
-        """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        """Poll `get` until a final state, through failed reads (not 401/403/422); WaitTimeout past `timeout`."""
         return drive(self._wait(self._core.provider.ref(ref), timeout))
 
     def _listing(self, plan: Listed) -> Iterator[Any]:
-        steps, sent = _pages(self._core, plan), None
+        sent = None
         while True:
             try:
-                step = steps.send(sent)
+                step = plan.send(sent)
             except StopIteration:
                 return
             sent = step() if callable(step) else (yield step)
@@ -294,8 +260,7 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
     _http_class = httpx.AsyncClient
 
     async def cancel(self, ref: str | TaskRef, *, strict: bool = False, wait: bool | float = False) -> CancelResult:
-        """Cancel one task; ALREADY_FINISHED (TaskAlreadyFinished when strict) if it was no longer running.
-        With `wait` (True or seconds), `result.task` is then the final state, or WaitTimeout has it as `.result`."""
+        """Cancel one task (ALREADY_FINISHED if no longer running); with `wait`, `result.task` is its final state."""
         return await adrive(self._cancel(self._core.provider.ref(ref), strict, wait_seconds(wait)))
 
     async def get(self, ref: str | TaskRef) -> Task:
@@ -303,15 +268,14 @@ class AsyncProviderClient(ClientBase[AsyncIterator[Task], httpx.AsyncClient]):
         return await adrive(self._core.call(self._core.provider.get(self._core.provider.ref(ref))))
 
     async def wait(self, ref: str | TaskRef, *, timeout: float = DEFAULT_WAIT) -> Task:
-        """Poll `get` (1 s, growing 1.5x, at most 10 s apart) until a final state; WaitTimeout past `timeout`.
-        A read that fails (a 5xx, a timeout, a 404) does not end the wait; 401, 403 and 422 do."""
+        """Poll `get` until a final state, through failed reads (not 401/403/422); WaitTimeout past `timeout`."""
         return await adrive(self._wait(self._core.provider.ref(ref), timeout))
 
     async def _listing(self, plan: Listed) -> AsyncIterator[Any]:
-        steps, sent = _pages(self._core, plan), None
+        sent = None
         while True:
             try:
-                step = steps.send(sent)
+                step = plan.send(sent)
             except StopIteration:
                 return
             sent = await step() if callable(step) else (yield step)

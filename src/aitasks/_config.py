@@ -16,16 +16,6 @@ from ._errors import ConfigurationError
 if TYPE_CHECKING:
     import ssl
 
-__all__ = [
-    "MAX_TIMEOUT",
-    "check_max_retries",
-    "check_project_id",
-    "check_secret",
-    "check_timeout",
-    "check_url",
-    "from_env",
-    "verify_context",
-]
 
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MAX_TIMEOUT = 86_400.0  # one day: a longer attempt deadline is a mistake (seconds taken for milliseconds, ...)
@@ -72,8 +62,6 @@ def check_url(value: str, source: str) -> str:
         raise ConfigurationError(f"{source} must not carry credentials (user:password@)")
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"{source} must be an http:// or https:// URL with a host, got {value!r}")
-    if url.query or url.fragment:
-        raise ConfigurationError(f"{source} must not carry a query or fragment")
     return str(url).rstrip("/")
 
 

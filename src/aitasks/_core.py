@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
+import datetime as dt
+import email.utils
 import functools
 import json
 import logging
+import random
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 import httpx
 
-from . import _retry
-from ._adaptive import AsyncGate, Signal, SyncGate
+from ._adaptive import AsyncGate, SyncGate
 from ._errors import AITasksError, APIError, Timeout, TransportError, UnexpectedResponse, error_class, is_transient
 from ._refs import TaskRef
 from ._text import Redactor, body_fields, bounded
@@ -26,7 +29,6 @@ if TYPE_CHECKING:
     from ._results import CancelResult
     from ._tasks import Page, Task, TaskState
 
-__all__ = ["Answer", "Core", "Gate", "Listing", "Operation", "Plan", "Provider"]
 
 logger = logging.getLogger("aitasks")
 logger.addHandler(logging.NullHandler())
@@ -150,6 +152,57 @@ class Answer:
         return TransportError(f"{name}: {type(failure).__name__}: {detail}", provider=name, attempts=self.attempts)
 
 
+# The retry policy of `Core.call`: waits grow exponentially with jitter, as the official Gcore SDK's; a Retry-After is
+# used instead when short enough, plus a random share of itself, so callers told the same wait do not return together.
+WAIT_INITIAL = 0.5  # seconds before the first retry (plus jitter)
+WAIT_JITTER = 0.5  # up to this much random extra per wait
+WAIT_MAX = 8.0  # no exponential wait is longer, and no Retry-After gets more jitter than this
+MAX_RETRY_AFTER = 60.0  # a server's Retry-After is honoured up to this
+
+_testing = [False]  # set by no_backoff(): every wait is zero
+
+
+def backoff(retry: int, headers: httpx.Headers | None) -> float:
+    """Seconds before retry number `retry` (1, 2, ...): the server's Retry-After if usable, else exponential."""
+    if _testing[0]:
+        return 0.0
+    asked = retry_after(headers) if headers is not None else None
+    if asked is not None:
+        return asked
+    return min(WAIT_INITIAL * 2.0 ** (retry - 1), WAIT_MAX) + random.uniform(0.0, WAIT_JITTER)
+
+
+@contextlib.contextmanager
+def no_backoff() -> Iterator[None]:
+    """Within the block, retries happen at once, with the configured number of attempts (for tests)."""
+    before, _testing[0] = _testing[0], True
+    try:
+        yield
+    finally:
+        _testing[0] = before
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait when the server asked for at most MAX_RETRY_AFTER, jittered upwards; None otherwise."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    if seconds > MAX_RETRY_AFTER:
+        return None
+    return seconds + random.uniform(0.0, min(max(WAIT_JITTER, seconds), WAIT_MAX))
+
+
 class Core:
     """Settings shared by every call of one provider client, and the one request path."""
 
@@ -158,6 +211,7 @@ class Core:
         self.seconds = timeout
         self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
+        self.accept = {} if owns else ACCEPT  # the encodings decoded under the cap: an owned client asks for them
         aio = isinstance(http, httpx.AsyncClient)  # then each step's call returns an awaitable
         self.send: Callable[..., Any] = asend if aio else send
         self.sleep: Callable[[float], Any] = asyncio.sleep if aio else time.sleep
@@ -166,6 +220,7 @@ class Core:
         """The retry loop without its I/O: enter the gate, send the request, read its Reply, pause and try again."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
         args = op.request
+        headers = {**self.accept, **args.get("headers", {})} or None
         for attempt in range(1, self.max_retries + 2):
             started = time.perf_counter()
             request = self.http.build_request(
@@ -173,39 +228,36 @@ class Core:
                 self.base_url + args["url"],
                 params=args.get("params"),
                 json=args.get("json"),
-                headers={**ACCEPT, **args.get("headers", {})},
+                headers=headers,
                 timeout=self.timeout,
             )
             ticket = (yield gate.enter) if gate is not None else 0
+            error: BaseException | None = None  # how the attempt ended, for the gate: None is a result
             try:
                 reply: Reply = yield functools.partial(self.send, self.http, request, self.provider.auth, self.seconds)
-            except BaseException as exc:  # not an HTTP failure (those are in the Reply): a bug, or a cancellation
-                _leave(gate, ticket, exc)
+                answer = Answer(self, reply, attempt, applied)
+                self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
+                if reply.failure is None and reply.status in op.answers:
+                    return op.result(answer)
+                failed: AITasksError
+                if reply.failure is None:
+                    error = failed = answer.error()
+                    transient = is_transient(reply.status, type(failed))
+                    applied |= reply.status >= 500
+                else:
+                    error = failed = answer.failure()
+                    transient = not isinstance(reply.failure, BodyRefused)
+                    applied |= isinstance(reply.failure, _MAYBE_APPLIED)
+            except BaseException as exc:  # the result's own error, a bug, or a cancellation: the slot is given back
+                error = exc
                 raise
-            answer = Answer(self, reply, attempt, applied)
-            self._log(op, reply.status or type(reply.failure).__name__, attempt, started)
-            if reply.failure is None and reply.status in op.answers:
-                try:
-                    value = op.result(answer)
-                except BaseException as exc:
-                    _leave(gate, ticket, exc)
-                    raise
-                _leave(gate, ticket, None)
-                return value
-            error: AITasksError
-            if reply.failure is None:
-                error = answer.error()
-                transient = is_transient(reply.status, type(error))
-                applied |= reply.status >= 500
-            else:
-                error = answer.failure()
-                transient = not isinstance(reply.failure, BodyRefused)
-                applied |= isinstance(reply.failure, _MAYBE_APPLIED)
-            _leave(gate, ticket, error)
-            pause = _retry.backoff(attempt, reply.headers)
+            finally:
+                if gate is not None:
+                    gate.leave(ticket, error)
+            pause = backoff(attempt, reply.headers)
             late = deadline is not None and time.monotonic() + pause >= deadline
             if not transient or attempt > self.max_retries or (applied and not op.repeatable) or late:
-                raise error
+                raise failed
             yield functools.partial(self.sleep, pause)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
@@ -214,8 +266,3 @@ class Core:
         if logger.isEnabledFor(logging.DEBUG):
             elapsed, name = (time.perf_counter() - started) * 1000, self.provider.name
             logger.debug("%s %s -> %s attempt=%d elapsed=%.1fms", name, op.name, outcome, attempt, elapsed)
-
-
-def _leave(gate: Gate | None, ticket: int, error: BaseException | None) -> None:
-    if gate is not None:
-        gate.leave(ticket, Signal.of(error))

@@ -1,49 +1,8 @@
-"""One error tree for both clouds, so callers catch by meaning rather than by vendor.
-
-::
-
-    AITasksError
-    ├── ConfigurationError        missing/invalid credentials or endpoint; raised before any I/O, names the env var
-    ├── InvalidTaskRef            also a ValueError; bad ref or id; raised before any I/O
-    ├── APIError                  provider, status_code, error_code, message, request_id
-    │   ├── BadRequest 400 · AuthenticationError 401 · PermissionDenied 403 · TaskNotFound 404
-    │   ├── TaskAlreadyFinished 412 (only with strict=True) · FeatureDisabled 422
-    │   ├── RateLimited 429
-    │   │   └── QueueLimitReached Gcore's 400 "Queue limit reached (…), try later": transient, retried
-    │   ├── ServerError 5xx
-    │   └── UnexpectedResponse    undocumented status, a body that does not parse, or one over the body cap
-    │       └── IncompleteListing listed items that name no task, a listing that repeats or never ends
-    ├── TransportError            connection failures after retries
-    │   └── Timeout               an attempt passed its deadline
-    └── WaitTimeout               wait() ran out of time; .task is the last state seen (defined in _tasks)
-"""
+"""One error tree for both clouds (docs/guide/errors.md), so callers catch by meaning rather than by vendor."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-__all__ = [
-    "AITasksError",
-    "APIError",
-    "AuthenticationError",
-    "BadRequest",
-    "ConfigurationError",
-    "FeatureDisabled",
-    "IncompleteListing",
-    "InvalidTaskRef",
-    "PermissionDenied",
-    "QueueLimitReached",
-    "RateLimited",
-    "ServerError",
-    "TaskAlreadyFinished",
-    "TaskNotFound",
-    "Timeout",
-    "TransportError",
-    "UnexpectedResponse",
-    "error_class",
-    "is_overload",
-    "is_transient",
-]
 
 
 class AITasksError(Exception):
@@ -130,8 +89,7 @@ class UnexpectedResponse(APIError):
 
 
 class IncompleteListing(UnexpectedResponse):
-    """A listing the provider did not serve whole, raised after every task that could be read was yielded; `.problems`
-    names each unusable item (`page 2: results[3].task_id: missing`) and, last, why the listing stopped early."""
+    """Raised after every readable task was yielded; `.problems` names each item lost and why the listing stopped."""
 
     def __init__(self, provider: str, problems: list[str]) -> None:
         self.problems = tuple(problems)

@@ -9,8 +9,6 @@ import attrs
 from . import providers
 from ._errors import InvalidTaskRef
 
-__all__ = ["TaskRef", "check_id"]
-
 MAX_ID_LENGTH = 1024
 
 
@@ -24,9 +22,10 @@ def check_id(value: object, what: str) -> str:
         raise InvalidTaskRef(f"{what} {value!r} would change the request path")
     if len(value) > MAX_ID_LENGTH:
         raise InvalidTaskRef(f"{what} is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise InvalidTaskRef(f"{what} contains the control character {char!r}")
+    if not value.isprintable():  # printable text has no control character: only the rest is looked at closely
+        for char in value:
+            if unicodedata.category(char) in ("Cc", "Cs"):
+                raise InvalidTaskRef(f"{what} contains the control character {char!r}")
     return value
 
 

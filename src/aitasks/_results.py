@@ -1,4 +1,4 @@
-"""What a cancel returns when the provider accepted it or the task had already finished."""
+"""What a cancel returns, alone or as one record of a bulk run."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._errors import AITasksError
 from ._refs import TaskRef
 
 if TYPE_CHECKING:
     from ._core import Answer
     from ._tasks import Task
-
-__all__ = ["CancelResult", "Outcome", "cancel_result"]
 
 
 class Outcome(enum.Enum):
@@ -49,3 +48,19 @@ def cancel_result(answer: Answer, ref: TaskRef, *, success: int, json: bool, str
         answer.data("the success body")  # UnexpectedResponse unless a JSON object
     message = answer.fields(snippet=False)[1]
     return CancelResult(ref, outcome, answer.status, message, answer.request_id(), answer.attempts)
+
+
+@attrs.frozen
+class BulkResult:
+    """The ref at `index`: its cancel's `result` or `error`; with `wait`, `result.task` or else `wait_error`."""
+
+    index: int
+    ref: str
+    result: CancelResult | None = None
+    error: AITasksError | None = None
+    wait_error: AITasksError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the cancel was done (cancelled now or already finished) and, if asked, the wait too."""
+        return self.result is not None and self.wait_error is None

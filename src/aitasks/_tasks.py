@@ -18,24 +18,6 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 
-__all__ = [
-    "FINAL_STATES",
-    "MAX_PAGES",
-    "POLL_FIRST",
-    "POLL_GROWTH",
-    "POLL_MAX",
-    "Dataset",
-    "Page",
-    "Task",
-    "TaskState",
-    "WaitTimeout",
-    "ident",
-    "number",
-    "poll_waits",
-    "read_items",
-    "text",
-    "when",
-]
 
 POLL_FIRST = 1.0  # seconds before the first re-read of a task that is not final yet
 POLL_GROWTH = 1.5  # each wait is this much longer than the one before
@@ -182,8 +164,7 @@ def _kind(value: object) -> str:
 
 
 class WaitTimeout(AITasksError):
-    """`wait()` ran out of time: `.task` is the last state seen (None if no read succeeded), `.error` the last read
-    that failed, and `.result` the CancelResult when raised by `cancel(..., wait=...)`: the cancel itself was done."""
+    """Out of time: `.task` the last state seen, `.error` the last failed read, `.result` the cancel's, if one was."""
 
     def __init__(
         self, task: Task | None, timeout: float, error: AITasksError | None = None, *, ref: object = None

@@ -6,8 +6,6 @@ import functools
 import json
 import re
 
-__all__ = ["MAX_MESSAGE", "Redactor", "body_fields", "bounded"]
-
 MAX_MESSAGE = 300  # characters of provider text kept on results and errors
 _WHITESPACE = re.compile(r"\s+")
 # Control characters, lone surrogates (from JSON escapes; they cannot be encoded) and astral-plane characters.

@@ -1,11 +1,4 @@
-"""The HTTP client an aitasks client owns: one pool sized for bulk runs, on aiohttp's pool for asyncio when present.
-
-Measured by `make bench` (TLS, 20 ms round trips, 50 in flight): httpx's own pool reconnects for every call above
-its 20 keep-alive connections, and with `Limits(N, N)` its pool bookkeeping takes the client's CPU (encode/httpx#3215);
-the `httpx-aiohttp` transport (the `aiohttp` extra, which the `cli` extra pulls in) keeps one connection per call in
-flight and reaches over 80 % of the ideal rate. Without the extra, the async client keeps httpx's own defaults,
-which measured faster than a pool sized to the concurrency. A caller's own `http_client` is never replaced.
-"""
+"""The HTTP client an aitasks client owns: a pool sized for bulk runs, aiohttp's for asyncio (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +10,6 @@ import httpx
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["MAX_CONNECTIONS", "async_client", "sync_client"]
 
 # Connections per owned client, all kept alive between calls: the CLI's highest --concurrency. More calls in
 # flight than this wait for a free connection.

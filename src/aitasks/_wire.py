@@ -12,9 +12,8 @@ import zlib
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import attrs
 import httpx
-
-__all__ = ["ACCEPT", "MAX_BODY_BYTES", "BodyRefused", "Reply", "asend", "send", "within"]
 
 MAX_BODY_BYTES = 1 << 20  # a response body larger than this, counted after decompression, is refused
 # Bodies are decoded here, under the cap, so only what zlib can decode that way is asked for (on every request).
@@ -30,15 +29,14 @@ class BodyRefused(Exception):
     """A body over the cap or in an encoding we did not ask for: the answer is unusable, and not retried."""
 
 
+@attrs.define(repr=False)  # a body may echo a credential: never shown
 class Reply:
     """How one attempt ended: the status, headers and body as read, and the failure that cut it short, if any."""
 
-    __slots__ = ("body", "failure", "headers", "status")
-
-    def __init__(
-        self, status: int = 0, headers: httpx.Headers = _NO_HEADERS, body: bytes = b"", failure: Exception | None = None
-    ) -> None:
-        self.status, self.headers, self.body, self.failure = status, headers, body, failure
+    status: int = 0
+    headers: httpx.Headers = _NO_HEADERS
+    body: bytes = b""
+    failure: Exception | None = None
 
 
 class _Body:
@@ -82,8 +80,7 @@ class _Body:
 
 
 class _Watchdog:
-    """One daemon thread that shuts a socket down at its attempt's deadline: a sync read waits up to the read timeout
-    per chunk, so a server dripping a byte before each could hold an attempt open (asyncio has a timeout instead)."""
+    """Shuts a socket down at its attempt's deadline: a sync read's timeout is per chunk, so a drip could go on."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()

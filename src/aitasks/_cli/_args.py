@@ -10,8 +10,6 @@ from typing import Any, NoReturn, TypeVar
 
 from ._exit import EXIT_CODES, USAGE, UsageError
 
-__all__ = ["REQUIRES", "parse_args", "parser"]
-
 DEFAULT_CONCURRENCY = 16
 MAX_CONCURRENCY = 100  # httpx's default pool size: more calls would only wait for a connection inside the client
 

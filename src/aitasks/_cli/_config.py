@@ -15,8 +15,6 @@ from typing import TypeVar
 
 from ._exit import UsageError
 
-__all__ = ["cli_words", "from_env", "message", "needed"]
-
 # "set X (or pass api_key=)", "(or pass token= or access_key=/secret_key=)": the library's advice to callers.
 _ARGUMENTS = re.compile(r" \(or pass [^()]*\)")
 _Client = TypeVar("_Client")

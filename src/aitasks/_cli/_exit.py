@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-__all__ = ["CLOSED", "EXIT_CODES", "FAILED", "INTERRUPTED", "OK", "TERMINATED", "USAGE", "UsageError"]
-
 OK = 0
 FAILED = 1
 USAGE = 2

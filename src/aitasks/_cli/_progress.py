@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._report import Report
 
-__all__ = ["Progress", "choose_progress"]
 
 PROGRESS_INTERVAL = 2.0  # seconds between plain counter lines when rich is not installed
 

@@ -12,9 +12,8 @@ from ._config import message
 from ._progress import Progress
 
 if TYPE_CHECKING:
-    from .._bulk import BulkResult
+    from .._results import BulkResult
 
-__all__ = ["Report", "plural", "printable", "silence_stdout", "write_line"]
 
 _WORDS = {"cancelled": "cancelled", "already_finished": "already finished", "error": "failed"}
 

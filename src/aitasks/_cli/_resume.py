@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from stat import S_ISREG
+from stat import S_ISBLK, S_ISCHR, S_ISREG
 from typing import TextIO
 
 from .._errors import InvalidTaskRef
@@ -21,8 +21,6 @@ from .._refs import TaskRef
 from . import _source
 from ._exit import UsageError
 from ._report import plural
-
-__all__ = ["MAX_RECORD", "Recorded", "open_output", "read_records"]
 
 MAX_RECORD = 1 << 20  # bytes; a longer line is not one of our records, and is never held in memory whole
 OUTCOMES = ("cancelled", "already_finished", "error")
@@ -65,6 +63,9 @@ def read_records(
     for path in paths:
         try:
             with open(path, "rb") as stream:
+                mode = os.fstat(stream.fileno()).st_mode
+                if S_ISCHR(mode) or S_ISBLK(mode):
+                    raise UsageError(f"--resume: {path} is a device, not a file of records (/dev/zero never ends)")
                 counts = _read(stream, recorded)
                 _guard_stdout(path, os.fstat(stream.fileno()), counts.torn)
         except FileNotFoundError:

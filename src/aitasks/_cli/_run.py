@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .._client import AsyncClient
     from .._tasks import Task
 
-__all__ = ["cancel"]
 
 T = TypeVar("T")
 _STOP_SIGNALS = {signal.SIGINT: INTERRUPTED, signal.SIGTERM: TERMINATED}  # each exits 128 + its number

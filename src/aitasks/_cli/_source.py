@@ -10,8 +10,6 @@ from .._errors import InvalidTaskRef  # both already loaded by `import aitasks`
 from .._refs import TaskRef
 from ._exit import UsageError
 
-__all__ = ["MAX_LINE", "BadLine", "Source", "open_source"]
-
 MAX_LINE = 16384  # bytes; a valid ref is at most ~8 KiB of UTF-8, and a longer line is never held in memory
 READ_AHEAD = 256  # lines a pipe reader may hold before the event loop takes them
 

@@ -17,16 +17,6 @@ if TYPE_CHECKING:
     from .._errors import AITasksError
     from .._tasks import Task
 
-__all__ = [
-    "TASK_KEYS",
-    "TaskLines",
-    "list_command",
-    "listing",
-    "open_client",
-    "provider_statuses",
-    "status_command",
-    "task_record",
-]
 
 TASK_KEYS = ("ref", "state", "status", "progress", "name", "type", "created_at", "started_at", "finished_at")
 HEADER = f"{'STATE':<9}  {'STATUS':<8}  {'PROGRESS':>8}  REF"

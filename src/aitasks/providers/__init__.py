@@ -1,9 +1,9 @@
-"""The provider registry: one module per provider declares all of it (see `aitasks._core.Provider`); built-in
-providers are imported on first use, so `import aitasks` stays cheap; one defined elsewhere joins by `register()`."""
+"""The provider registry: a module declares one (`_core.Provider`), loaded on first use; others join by `register`."""
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,11 +28,16 @@ def register(module: str) -> None:
 
 def get(name: str) -> type[Provider]:
     """The provider declaration registered as `name` (KeyError when none is)."""
-    provider: type[Provider] = importlib.import_module(_MODULES[name]).PROVIDER
+    provider: type[Provider] = _module(name).PROVIDER
     return provider
 
 
 def clients(name: str) -> tuple[Any, Any]:
     """The blocking and asyncio client classes of provider `name`."""
-    pair: tuple[Any, Any] = importlib.import_module(_MODULES[name]).CLIENTS
+    pair: tuple[Any, Any] = _module(name).CLIENTS
     return pair
+
+
+def _module(name: str) -> Any:
+    path = _MODULES[name]
+    return sys.modules.get(path) or importlib.import_module(path)  # looked up on every ref: the import only once

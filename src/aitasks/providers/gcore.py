@@ -12,7 +12,7 @@ from aitasks_gcore_api.api.ai import get_ai_task, get_ai_tasks_list, post_ai_tas
 from aitasks_gcore_api.models.get_ai_tasks_list_task_name import GetAiTasksListTaskName
 
 from .._auth import HeaderAuth
-from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient, pager
+from .._clients import AsyncProviderClient, ClientBase, H, L, SyncProviderClient
 from .._config import check_secret, check_url, from_env
 from .._core import Answer, Listing, Operation, Provider
 from .._errors import APIError, ConfigurationError, FeatureDisabled, TaskAlreadyFinished
@@ -147,12 +147,11 @@ class _GcoreClient(ClientBase[L, H]):
         search: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the account once, lazily over all pages; `status` (one or several), `task_name` and
-        `search` filter on Gcore, `active` keeps those not in a final state."""
+        """Every task once, lazily; `status` (one or several), `task_name`, `search` filter on Gcore, `active` here."""
         statuses = [GcoreProvider.status(s) for s in ([status] if isinstance(status, str) else status or ())]
         provider: GcoreProvider = self._core.provider  # type: ignore[assignment]
         listings = provider.listings(statuses, task_name, search)
-        return self._listing(pager(provider.name, listings, lambda task: not (active and task.final)))
+        return self._list(listings, lambda task: not (active and task.final))
 
 
 class Gcore(_GcoreClient[Iterator[Task], httpx.Client], SyncProviderClient):

@@ -42,6 +42,15 @@ STATES: dict[str | int, TaskState] = {
 }
 
 
+# Which of the access and the secret key is missing -> what to do about it.
+_NO_KEYS = {
+    (True, True): "no ModelArts credentials: set MODELARTS_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK "
+    "(or pass token= or access_key=/secret_key=)",
+    (True, False): "a secret key is set but no access key: set HUAWEICLOUD_SDK_AK (or pass access_key=)",
+    (False, True): "an access key is set but no secret key: set HUAWEICLOUD_SDK_SK (or pass secret_key=)",
+}
+
+
 def _task(item: Mapping[str, Any], ref: TaskRef) -> Task:
     """A task from the details page's body or a list item, as received; odd fields left empty, `raw` keeps them."""
     status = item.get("status")
@@ -125,28 +134,15 @@ class ModelArtsProvider(Provider):
     ) -> tuple[RequestAuth, Redactor]:
         """Explicit arguments win over the environment; a token wins over AK/SK at the same level."""
         explicit_aksk = access_key is not None or secret_key is not None
-        if token is None and not explicit_aksk:
-            token, token_source = from_env(None, "token", "MODELARTS_TOKEN")
-        else:
-            token_source = "the token= argument"
-        if token is not None:
-            check_secret(token, token_source)
-            return HeaderAuth("X-Auth-Token", token), Redactor(token)
+        if token is not None or not explicit_aksk:
+            token, token_source = from_env(token, "token", "MODELARTS_TOKEN")
+            if token is not None:
+                check_secret(token, token_source)
+                return HeaderAuth("X-Auth-Token", token), Redactor(token)
         ak, ak_source = from_env(access_key, "access_key", "HUAWEICLOUD_SDK_AK")
         sk, sk_source = from_env(secret_key, "secret_key", "HUAWEICLOUD_SDK_SK")
-        if ak is None and sk is None:
-            raise ConfigurationError(
-                "no ModelArts credentials: set MODELARTS_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK "
-                "(or pass token= or access_key=/secret_key=)"
-            )
-        if ak is None:
-            raise ConfigurationError(
-                "a secret key is set but no access key: set HUAWEICLOUD_SDK_AK (or pass access_key=)"
-            )
-        if sk is None:
-            raise ConfigurationError(
-                "an access key is set but no secret key: set HUAWEICLOUD_SDK_SK (or pass secret_key=)"
-            )
+        if ak is None or sk is None:
+            raise ConfigurationError(_NO_KEYS[ak is None, sk is None])
         check_secret(ak, ak_source)
         check_secret(sk, sk_source)
         # Temporary credentials come as a set: explicit keys never pick up a session token from the environment.
@@ -225,7 +221,7 @@ class _ModelArtsClient(ClientBase[L, H]):
     def datasets(self) -> Any:
         """The project's datasets, lazily over all pages (each once; items without a usable id: IncompleteListing)."""
         provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
-        return self._listing(pager(provider.name, [provider.datasets()]))
+        return self._list([provider.datasets()])
 
     def tasks(
         self,
@@ -236,9 +232,7 @@ class _ModelArtsClient(ClientBase[L, H]):
         task_name: str | None = None,
         active: bool = False,
     ) -> L:
-        """Every task of the dataset (of every dataset of the project without one) once, lazily; `type` and
-        `task_name` filter on ModelArts, `status` (one or several of -1..5) and `active` here. A dataset whose
-        listing fails is named in the IncompleteListing raised at the end; the others are listed."""
+        """Every task of the dataset (or project) once, lazily; `type`, `task_name` filter on ModelArts, others here."""
         values = [status] if isinstance(status, (int, str)) else list(status or ())
         statuses = frozenset(ModelArtsProvider.status(s) for s in values)
 
@@ -248,9 +242,9 @@ class _ModelArtsClient(ClientBase[L, H]):
 
         provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
         if dataset_id is not None:
-            return self._listing(pager(provider.name, provider.listings(_dataset(dataset_id), type, task_name), keep))
-        projects = pager(provider.name, [provider.datasets()])
-        return self._listing(scoped(provider.name, projects, lambda ds: provider.listings(ds, type, task_name), keep))
+            return self._list(provider.listings(_dataset(dataset_id), type, task_name), keep)
+        projects = pager(self._core, [provider.datasets()])
+        return self._listing(scoped(self._core, projects, lambda ds: provider.listings(ds, type, task_name), keep))
 
 
 class ModelArts(_ModelArtsClient[Iterator[Task], httpx.Client], SyncProviderClient):

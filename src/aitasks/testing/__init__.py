@@ -10,7 +10,7 @@ with FakeCloud() as fake:
     fake.gcore_client().cancel("t1")
 """
 
-from .._retry import no_backoff
+from .._core import no_backoff
 from ._fake_cloud import FakeCloud
 from ._faults import Fault, FaultKind, Malformation, Provider
 from ._gcore import GCORE_FINISHED, GCORE_RUNNING

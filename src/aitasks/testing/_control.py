@@ -35,8 +35,6 @@ from ._faults import FAULT_KINDS, Fault, FaultTarget, Malformation
 from ._provider import Reply, Route, error_reply, json_reply
 from ._state import CloudState, Incoming
 
-__all__ = ["ENDPOINTS", "ROUTES", "control"]
-
 _FAULT_KEYS = frozenset(
     {"kind", "status", "retry_after", "body", "headers", "delay", "malformation", "times", "provider", "task_id",
      "dataset_id", "operation"}

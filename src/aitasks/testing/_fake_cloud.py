@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     import aitasks
 
-__all__ = ["FakeCloud"]
 
 DEFAULT_GCORE_API_KEY = "fake-gcore-api-key"
 DEFAULT_PROJECT_ID = "0123456789abcdef0123456789abcdef"

@@ -10,8 +10,6 @@ import attrs
 
 from ._provider import NO_BODY, FakeProvider, Reply, Route, reason
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultTarget", "Malformation", "Provider", "fault_reply"]
-
 Provider = Literal["gcore", "modelarts"]  # the built-in providers; a registered one is matched by its name
 FaultKind = Literal["respond", "delay", "close", "malformed"]
 Malformation = Literal["invalid_json", "html", "invalid_utf8", "truncated", "empty"]

@@ -52,7 +52,6 @@ from ._provider import error_reply as _error
 if TYPE_CHECKING:
     from ._state import CloudState, Incoming
 
-__all__ = ["FEATURE_DISABLED", "GCORE_FINISHED", "GCORE_RUNNING", "GCORE_TASK_DATA", "GcoreTask"]
 
 GCORE_RUNNING = ("RECEIVED", "PENDING", "STARTED", "RETRY")
 GCORE_FINISHED = ("SUCCESS", "FAILURE", "REVOKED")

@@ -57,19 +57,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._signing import DATE_FORMAT, canonical_request, parse_authorization, signature
+from .._auth import ALGORITHM, DATE_FORMAT, canonical_request, signature
 from ._provider import BadQuery, FakeProvider, FakeTask, Reply, Route, integer_param, json_reply, query_params, register
 
 if TYPE_CHECKING:
     from ._records import RequestHeaders
     from ._state import CloudState, Incoming
 
-__all__ = ["MODELARTS_FINISHED", "MODELARTS_RUNNING", "MODELARTS_STOPPING", "ModelArtsTask"]
 
 MODELARTS_RUNNING = (-1, 0, 1)  # queuing, initializing, running: a stop moves these to 4
 MODELARTS_STOPPING = 4
@@ -320,6 +320,19 @@ class ModelArts(FakeProvider):
         if problem is not None:
             return _error(401, "APIG.0301", f"Incorrect IAM authentication information: {problem}")
         return None
+
+
+_AUTHORIZATION = re.compile(
+    rf"^{ALGORITHM} Access=(?P<access>[^,\s]+), SignedHeaders=(?P<signed>[^,\s]+), Signature=(?P<sig>[0-9a-f]{{64}})$"
+)
+
+
+def parse_authorization(value: str) -> tuple[str, list[str], str] | None:
+    """Split an Authorization value into (access key, signed header names, signature), or None."""
+    match = _AUTHORIZATION.match(value)
+    if match is None:
+        return None
+    return match["access"], match["signed"].split(";"), match["sig"]
 
 
 register(ModelArts())

@@ -23,22 +23,6 @@ import attrs
 if TYPE_CHECKING:
     from ._state import CloudState, Incoming
 
-__all__ = [
-    "PROVIDERS",
-    "BadQuery",
-    "FakeProvider",
-    "FakeTask",
-    "Reply",
-    "Route",
-    "Target",
-    "error_reply",
-    "integer_param",
-    "json_reply",
-    "parse_target",
-    "query_params",
-    "reason",
-    "register",
-]
 
 Action = Literal["send", "close", "truncate"]
 NO_BODY = frozenset({204, 205, 304})

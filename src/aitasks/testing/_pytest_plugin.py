@@ -6,10 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .._retry import no_backoff
+from .._core import no_backoff
 from ._fake_cloud import FakeCloud
-
-__all__ = ["fake_cloud", "fake_cloud_env"]
 
 
 @pytest.fixture

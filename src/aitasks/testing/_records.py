@@ -8,8 +8,6 @@ import attrs
 
 from ._faults import Fault
 
-__all__ = ["RecordedRequest", "RequestHeaders"]
-
 SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "proxy-authorization"})
 
 

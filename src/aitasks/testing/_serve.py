@@ -12,8 +12,6 @@ from types import FrameType
 from ._control import ENDPOINTS
 from ._fake_cloud import FakeCloud
 
-__all__ = ["main"]
-
 
 def _parser() -> argparse.ArgumentParser:
     width = max(len(route.template) for route, _, _ in ENDPOINTS) + 2

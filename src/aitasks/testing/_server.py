@@ -18,8 +18,6 @@ from ._provider import Reply, error_reply, owner, parse_target, reason
 from ._records import RequestHeaders
 from ._state import CloudState, Incoming
 
-__all__ = ["FakeServer"]
-
 MAX_BODY = 1 << 20  # no operation has a body; anything near this size is a client bug or an attack
 _NO_LENGTH = frozenset({204, 304})
 

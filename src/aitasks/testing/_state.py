@@ -14,8 +14,6 @@ from ._faults import Fault, FaultTarget, fault_reply
 from ._provider import PROVIDERS, FakeProvider, FakeTask, Reply, Target
 from ._records import RecordedRequest, RequestHeaders
 
-__all__ = ["CloudState", "Config", "Incoming", "TaskKey"]
-
 MAX_STOP_DELAY = 3600.0
 TaskKey = tuple[str, str | None, str]  # (provider, dataset id or None, task id)
 
