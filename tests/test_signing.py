@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import quote
 
 import httpx
+import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
@@ -106,3 +107,19 @@ def test_auth_reprs_hide_secrets() -> None:
     """Neither auth object shows its credentials in repr."""
     auth = AKSKAuth("MYACCESSKEY", "MYSECRETKEY", "p", "MYSECURITYTOKEN")
     assert "MYSECRETKEY" not in repr(auth) and "MYSECURITYTOKEN" not in repr(auth)
+
+
+def test_the_default_clock_dates_each_request_by_the_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The date is formatted once a second and reused within it; the next second gets its own, and each request's
+    signature is the oracle's for the date it carries."""
+    now = [1_764_770_400.2]  # 2025-12-03 14:00:00.2 UTC
+    monkeypatch.setattr("aitasks._auth.time.time", lambda: now[0])
+    auth = AKSKAuth("AK-1234", "SK-123456789", "p")
+    dates = []
+    for step in (0.0, 0.7, 0.2, 3600.0):  # the same second, the next one, an hour later
+        now[0] += step
+        request = httpx.Request("POST", "https://example.com/v2/p/datasets/d/tasks/t/stop")
+        auth.apply(request)
+        dates.append(request.headers["X-Sdk-Date"])
+        assert request.headers["Authorization"] == _oracle(request, "AK-1234", "SK-123456789")
+    assert dates == ["20251203T140000Z", "20251203T140000Z", "20251203T140001Z", "20251203T150001Z"]

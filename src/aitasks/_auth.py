@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Callable, Generator, Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -49,11 +50,12 @@ def canonical_request(
     return "\n".join((method.upper(), uri, query, canonical_headers, ";".join(signed), payload))
 
 
-def signature(canonical: str, sdk_date: str, secret_key: str) -> str:
-    """Hex HMAC-SHA256, keyed with the SK, of the string to sign."""
+def signature(canonical: str, sdk_date: str, secret_key: str | hmac.HMAC) -> str:
+    """Hex HMAC-SHA256 of the string to sign, keyed with the SK (or an HMAC keyed once, copied for each request)."""
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    string_to_sign = f"{ALGORITHM}\n{sdk_date}\n{digest}"
-    return hmac.digest(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), "sha256").hex()
+    mac = secret_key.copy() if isinstance(secret_key, hmac.HMAC) else hmac.new(secret_key.encode(), None, "sha256")
+    mac.update(f"{ALGORITHM}\n{sdk_date}\n{digest}".encode())
+    return mac.hexdigest()
 
 
 def authorization_header(access_key: str, signed: list[str], sig: str) -> str:
@@ -111,12 +113,18 @@ class AKSKAuth(RequestAuth):
         security_token: str | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
-        self._access_key, self._secret_key, self._project_id = access_key, secret_key, project_id
-        self._security_token, self._clock = security_token, clock
+        self._access_key, self._project_id, self._security_token, self._clock = (
+            access_key,
+            project_id,
+            security_token,
+            clock,
+        )
+        self._mac = hmac.new(secret_key.encode("utf-8"), None, "sha256")  # keyed once; its repr shows no key
+        self._date = (0, "")  # (second, X-Sdk-Date): formatting the date took a quarter of the signing (make bench)
 
     def apply(self, request: httpx.Request) -> None:
         """Add X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to the request."""
-        sdk_date = self._clock().astimezone(dt.timezone.utc).strftime(DATE_FORMAT)
+        sdk_date = self._sdk_date()
         headers = request.headers
         headers["X-Sdk-Date"] = sdk_date
         headers["X-Project-Id"] = self._project_id
@@ -139,8 +147,18 @@ class AKSKAuth(RequestAuth):
         canonical = canonical_request(
             request.method, raw_path, url.query.decode("ascii"), present, signed, request.content
         )
-        sig = signature(canonical, sdk_date, self._secret_key)
+        sig = signature(canonical, sdk_date, self._mac)
         headers["Authorization"] = authorization_header(self._access_key, signed, sig)
+
+    def _sdk_date(self) -> str:
+        if self._clock is not _utcnow:
+            return self._clock().astimezone(dt.timezone.utc).strftime(DATE_FORMAT)
+        second, text = self._date
+        now = int(time.time())
+        if now != second:
+            self._date = (now, time.strftime(DATE_FORMAT, time.gmtime(now)))  # one tuple: threads see a pair
+            text = self._date[1]
+        return text
 
     def __repr__(self) -> str:
         return "AKSKAuth(access_key='***', secret_key='***')"
