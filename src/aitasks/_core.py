@@ -92,11 +92,12 @@ class Provider(abc.ABC):
 class Answer:
     """One attempt's reply as an operation's `result` reads it: status, body, and how the call got there."""
 
-    __slots__ = ("applied", "attempts", "core", "reply")
+    __slots__ = ("applied", "attempts", "core", "parsed", "reply")
 
     def __init__(self, core: Core, reply: Reply, attempts: int, applied: bool) -> None:
         self.core, self.reply, self.attempts = core, reply, attempts
         self.applied = applied  # an earlier attempt may have been applied without our seeing its answer
+        self.parsed: dict[str, Any] | None = None  # the body, once `data` has read it
 
     @property
     def status(self) -> int:
@@ -110,11 +111,12 @@ class Answer:
             raise self.error(UnexpectedResponse, f"{what} is not JSON ({type(exc).__name__})") from None
         if not isinstance(data, dict):
             raise self.error(UnexpectedResponse, f"{what} is a JSON {type(data).__name__}, not an object")
+        self.parsed = data
         return data
 
     def fields(self, snippet: bool = True) -> tuple[str | None, str | None]:
         """(error_code, message) from the body's usual fields, else (with `snippet`) its text; safe to show."""
-        code, message = body_fields(self.reply.body, snippet)
+        code, message = body_fields(self.reply.body, snippet, self.parsed)
         redact = self.core.provider.redact
         return bounded(code, redact), bounded(message, redact)
 

@@ -49,21 +49,19 @@ _printable = functools.lru_cache(maxsize=256)(_clean)
 _CACHED_UP_TO = 512  # characters; longer texts are cleaned each time rather than kept
 
 
-def body_fields(content: bytes, snippet: bool = True) -> tuple[str | None, str | None]:
-    """(error_code, message) from any body: a JSON object's usual fields, else (with `snippet`) its text."""
-    if not content.strip():
-        return None, None
-    if content.lstrip()[:1] == b"{":
+def body_fields(content: bytes, snippet: bool = True, data: object = None) -> tuple[str | None, str | None]:
+    """(error_code, message) from any body (`data`: parsed already): a JSON object's usual fields, else its text."""
+    if data is None and content.lstrip()[:1] == b"{":
         try:
             data = json.loads(content)
         except (ValueError, RecursionError):
             data = None
-        if isinstance(data, dict):
-            code = data.get("error_code", data.get("code"))
-            for key in _MESSAGE_KEYS:
-                if isinstance(data.get(key), str):
-                    return (code if isinstance(code, str) else None), data[key]
-    if not snippet:
+    if isinstance(data, dict):
+        code = data.get("error_code", data.get("code"))
+        for key in _MESSAGE_KEYS:
+            if isinstance(data.get(key), str):
+                return (code if isinstance(code, str) else None), data[key]
+    if not snippet or not content.strip():
         return None, None
     # All of it (bodies are capped at MAX_BODY_BYTES): `bounded` redacts before it cuts, so no secret is split.
     return None, content.decode("utf-8", errors="replace")
