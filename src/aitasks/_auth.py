@@ -113,12 +113,8 @@ class AKSKAuth(RequestAuth):
         security_token: str | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
-        self._access_key, self._project_id, self._security_token, self._clock = (
-            access_key,
-            project_id,
-            security_token,
-            clock,
-        )
+        self._access_key, self._project_id, self._clock = access_key, project_id, clock
+        self._security_token = security_token
         self._mac = hmac.new(secret_key.encode("utf-8"), None, "sha256")  # keyed once; its repr shows no key
         self._date = (0, "")  # (second, X-Sdk-Date): formatting the date took a quarter of the signing (make bench)
 
