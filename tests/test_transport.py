@@ -64,7 +64,7 @@ def test_owned_async_client_falls_back_to_httpx_without_the_extra() -> None:
         with pytest.raises(ImportError):
             importlib.import_module("aitasks._aiohttp")
         client = aitasks.AsyncGcore(KEY, base_url="https://gcore.test")
-    assert type(client._core.http) is httpx.AsyncClient
+    assert type(client._core.http._transport) is httpx.AsyncHTTPTransport  # test-only peek: httpx's own pool
     asyncio.run(client.aclose())
 
 

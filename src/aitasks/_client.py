@@ -63,18 +63,18 @@ class _Router(Generic[C]):
     @classmethod
     def from_env(cls, *, timeout: float = 30.0, max_retries: int = 2) -> Self:
         """Configure every provider whose variables are set; using an unconfigured one says what is missing."""
-        self = cls.__new__(cls)
-        self._clients, self._missing = {}, {}
+        built, missing = {}, {}
         for name in providers.names():
             try:
-                built = providers.clients(name)[0 if cls._sync else 1](timeout=timeout, max_retries=max_retries)
+                built[name] = providers.clients(name)[0 if cls._sync else 1](timeout=timeout, max_retries=max_retries)
             except ConfigurationError as exc:
-                self._missing[name] = exc
-            else:
-                self._clients[name] = built
-        if not self._clients:
-            reasons = "; ".join(str(exc) for exc in self._missing.values())
-            raise ConfigurationError(f"no provider is configured in the environment: {reasons}")
+                missing[name] = exc
+        if not built:
+            raise ConfigurationError(
+                f"no provider is configured in the environment: {'; '.join(map(str, missing.values()))}"
+            )
+        self = cls(**built)
+        self._missing = missing
         return self
 
     def _route(self, ref: object) -> tuple[C, TaskRef]:

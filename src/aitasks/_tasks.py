@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._results import CancelResult
 
 R = TypeVar("R")
+V = TypeVar("V")
 
 
 POLL_FIRST = 1.0  # seconds before the first re-read of a task that is not final yet
@@ -41,9 +42,7 @@ class TaskState(enum.Enum):
         """The state a provider's status maps to in its table (booleans are not the integers they equal)."""
         if isinstance(status, bool) or not isinstance(status, (str, int)):
             return cls.UNKNOWN
-        if isinstance(status, str) and status not in table and status.strip().lstrip("-").isdigit():
-            status = int(status)  # an integer status sent as text ("1") means what the integer means
-        return table.get(status, cls.UNKNOWN)
+        return table.get(status if status in table else integer(status), cls.UNKNOWN)
 
     @property
     def final(self) -> bool:
@@ -93,6 +92,11 @@ class Page:
     items: list[Any]
     problems: list[str]
     more: bool
+
+
+def integer(value: V) -> V | int:
+    """Integer text (" -1") as the integer it spells, anything else as it is: a status sent as text means the same."""
+    return int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else value
 
 
 def text(value: object) -> str | None:

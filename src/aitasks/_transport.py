@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -17,19 +16,29 @@ MAX_CONNECTIONS = 100
 _BULK = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
 
 
-class _NoCookies(http.cookiejar.CookieJar):
-    """Keeps nothing: an owned client never sends back a cookie a server set (credentials travel in headers)."""
+class _Cookieless(httpx.Cookies):
+    """Never takes a cookie a server sets (credentials travel in headers) nor parses one (7.6 % of a TLS bulk run)."""
 
-    def extract_cookies(self, response: Any, request: Any) -> None:
+    def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
-    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
-        return None
+
+# An owned client's `cookies`: empty whatever is assigned, so nothing is kept between calls or sent back.
+_EMPTY = _Cookieless()
+_NO_COOKIES = property(lambda client: _EMPTY, lambda client, value: None)
+
+
+class _Client(httpx.Client):
+    cookies = _NO_COOKIES
+
+
+class _AsyncClient(httpx.AsyncClient):
+    cookies = _NO_COOKIES
 
 
 def sync_client(*, headers: dict[str, str], verify: ssl.SSLContext, base_url: str) -> httpx.Client:
     """A blocking client whose pool keeps a connection per thread of `Client.cancel_many` (up to the cap)."""
-    return httpx.Client(headers=headers, verify=verify, follow_redirects=False, limits=_BULK, cookies=_NoCookies())
+    return _Client(headers=headers, verify=verify, follow_redirects=False, limits=_BULK)
 
 
 def env_proxy(url: str) -> str | None:
@@ -47,8 +56,6 @@ def async_client(*, headers: dict[str, str], verify: ssl.SSLContext, base_url: s
     try:
         from ._aiohttp import transport
     except ImportError:
-        return httpx.AsyncClient(headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies())
+        return _AsyncClient(headers=headers, verify=verify, follow_redirects=False)
     pool = transport(verify=verify, limits=_BULK, proxy=env_proxy(base_url))
-    return httpx.AsyncClient(
-        headers=headers, verify=verify, follow_redirects=False, cookies=_NoCookies(), transport=pool, limits=_BULK
-    )
+    return _AsyncClient(headers=headers, verify=verify, follow_redirects=False, transport=pool, limits=_BULK)

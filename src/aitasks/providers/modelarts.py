@@ -23,7 +23,7 @@ from .._core import Answer, Listing, Operation, Provider
 from .._errors import ConfigurationError, InvalidTaskRef
 from .._refs import TaskRef
 from .._results import CancelResult, cancel_result
-from .._tasks import Dataset, Page, Task, TaskState, ident, number, read_items, text, when
+from .._tasks import Dataset, Page, Task, TaskState, ident, integer, number, read_items, text, when
 from .._text import Redactor
 
 __all__ = ["CLIENTS", "PROVIDER", "AsyncModelArts", "ModelArts", "ModelArtsProvider"]
@@ -80,11 +80,6 @@ def _dataset_of(item: Mapping[str, Any]) -> Dataset:
     if "/" in dataset_id:  # a ref's dataset id is one segment before the "/"
         raise InvalidTaskRef("dataset_id: the id contains '/'")
     return Dataset(dataset_id, text(item.get("dataset_name")), raw=item)
-
-
-def _integer(status: object) -> object:
-    """A status sent as integer text ("1") filters as the integer it spells."""
-    return int(status) if isinstance(status, str) and status.strip().lstrip("-").isdigit() else status
 
 
 class ModelArtsProvider(Provider):
@@ -156,7 +151,7 @@ class ModelArtsProvider(Provider):
 
     @classmethod
     def status(cls, value: object) -> int:
-        number = int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else value
+        number = integer(value)
         if isinstance(number, int) and not isinstance(number, bool) and number in STATES:
             return number
         raise ValueError(f"{value!r} is not a ModelArts status; use integers among {','.join(map(str, STATES))}")
@@ -237,7 +232,7 @@ class _ModelArtsClient(ClientBase[L, H]):
         statuses = frozenset(ModelArtsProvider.status(s) for s in values)
 
         def keep(task: Task) -> bool:
-            wanted = not statuses or _integer(task.status) in statuses
+            wanted = not statuses or integer(task.status) in statuses
             return wanted and not (active and task.final)
 
         provider: ModelArtsProvider = self._core.provider  # type: ignore[assignment]
