@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_gcore
 import transcription
 from rst_tables import Page, PageError, one_line, read_page, shown
+from spec_diff import SpecLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "check-specs"
@@ -107,14 +108,8 @@ def read_bytes(path: Path) -> bytes:
 # --- YAML and provenance --------------------------------------------------------------------------------------
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """YAML read as JSON would: timestamps stay strings, and a repeated key is an error, not a silent overwrite."""
-
-
-_SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _SpecLoader(SpecLoader):
+    """spec_diff's loader (timestamps stay strings, the C parser when there is one), refusing a repeated key."""
 
 
 def _mapping_without_duplicates(loader: _SpecLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -127,7 +122,8 @@ def _mapping_without_duplicates(loader: _SpecLoader, node: yaml.MappingNode) -> 
         if isinstance(key, (str, int, float, bool)) and key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    return loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
 
 
 _SpecLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
@@ -145,7 +141,7 @@ def load_spec(path: Path) -> dict[str, Any]:
     """Load an OpenAPI YAML file, with one line for a missing, malformed or non-mapping file."""
     raw = read_bytes(path)
     try:
-        spec = yaml.load(raw, Loader=_SpecLoader)  # a SafeLoader subclass
+        spec = yaml.load(raw, Loader=_SpecLoader)  # a safe loader
     except yaml.YAMLError as exc:
         raise CheckError(f"{shown(path)}: malformed YAML: {_yaml_problem(exc)}") from None
     if not isinstance(spec, dict):

@@ -68,7 +68,7 @@ def memo_yaml_load(load: Callable[..., Any]) -> Callable[..., Any]:
     loaded: OrderedDict[tuple[bytes, type, type], Any] = OrderedDict()
 
     def memo(stream: Any, Loader: type) -> Any:
-        if not isinstance(stream, (bytes, str)) or not issubclass(Loader, yaml.SafeLoader):
+        if not isinstance(stream, (bytes, str)) or not issubclass(Loader, (yaml.SafeLoader, yaml.CSafeLoader)):
             return load(stream, Loader=Loader)
         text = stream.encode("utf-8", "surrogatepass") if isinstance(stream, str) else stream
         key = (hashlib.sha256(text).digest(), type(stream), Loader)
