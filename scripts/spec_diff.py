@@ -411,7 +411,7 @@ SpecLoader.yaml_implicit_resolvers = {
 def parse_yaml(data: bytes, name: str) -> Any:
     """Parse YAML (or JSON) bytes, with one line naming the file and the line for anything malformed."""
     try:
-        return yaml.load(data, Loader=SpecLoader)  # a SafeLoader subclass
+        return yaml.load(data, Loader=SpecLoader)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
