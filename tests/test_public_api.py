@@ -92,3 +92,26 @@ def test_import_is_lazy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == ""
+
+
+def test_first_use_from_many_threads_at_once() -> None:
+    """Threads that first touch the clients together each get them whole (a half-run provider module was seen)."""
+    code = (
+        "import sys, threading, aitasks\n"
+        "start, errors = threading.Barrier(8), []\n"
+        "def first_use(n):\n"
+        "    start.wait()\n"
+        "    try:\n"
+        "        name = ('Gcore', 'AsyncGcore', 'ModelArts', 'AsyncModelArts')[n % 4]\n"
+        "        assert getattr(aitasks, name).__name__ == name\n"
+        "        assert aitasks.TaskRef.parse('modelarts:d/t' if n % 2 else 'gcore:t').provider\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=first_use, args=(n,)) for n in range(8)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join(30) for t in threads]\n"
+        "print(errors)\n"
+    )
+    for _ in range(3):  # each run a fresh interpreter: a first use
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert out.stdout.strip() == "[]", out.stdout

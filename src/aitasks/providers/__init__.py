@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,6 +12,7 @@ __all__ = ["clients", "get", "names", "register"]
 
 # name -> the module whose `PROVIDER` declares it, and whose `CLIENTS` are its blocking and asyncio clients
 _MODULES = {"gcore": "aitasks.providers.gcore", "modelarts": "aitasks.providers.modelarts"}
+_LOADED: dict[str, Any] = {}  # name -> its module once imported whole (sys.modules holds it half-run meanwhile)
 
 
 def names() -> tuple[str, ...]:
@@ -24,6 +24,7 @@ def register(module: str) -> None:
     """Add the provider that `module` (importable by name) declares as `PROVIDER` and `CLIENTS`."""
     name = importlib.import_module(module).PROVIDER.name
     _MODULES[name] = module
+    _LOADED.pop(name, None)
 
 
 def get(name: str) -> type[Provider]:
@@ -39,5 +40,8 @@ def clients(name: str) -> tuple[Any, Any]:
 
 
 def _module(name: str) -> Any:
-    path = _MODULES[name]
-    return sys.modules.get(path) or importlib.import_module(path)  # looked up on every ref: the import only once
+    """Looked up on every ref; import_module waits while another thread runs the import, so none sees it half-run."""
+    module = _LOADED.get(name)
+    if module is None:
+        module = _LOADED[name] = importlib.import_module(_MODULES[name])
+    return module
