@@ -6,7 +6,7 @@ import asyncio
 import collections
 import threading
 
-from ._errors import APIError, is_overload
+from ._errors import APIError, RateLimited, is_overload
 
 
 class _Limit:
@@ -27,14 +27,16 @@ class _Limit:
         self.sent += 1
         return self.sent
 
-    def end(self, ticket: int, error: BaseException | None) -> None:
-        """A result grows the limit; 429, 503 and Gcore's queue limit cut it; other errors say nothing of the load."""
+    def end(self, ticket: int, error: BaseException | None) -> bool:
+        """A result grows the limit, an overload cuts it; True for a rate limit met beside others the run had sent."""
         self.in_flight -= 1
         if error is None:
             self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
-        elif isinstance(error, APIError) and is_overload(error.status_code, type(error)) and ticket > self.cut_at:
-            self.limit = max(1.0, self.limit / 2)
-            self.cut_at = self.sent
+        elif isinstance(error, APIError) and is_overload(error.status_code, type(error)):
+            if ticket > self.cut_at:
+                self.limit, self.cut_at = max(1.0, self.limit / 2), self.sent
+            return self.in_flight > 0 and isinstance(error, RateLimited)  # a 503 may be the provider's own trouble
+        return False
 
 
 class SyncGate:
@@ -49,10 +51,11 @@ class SyncGate:
             self._cond.wait_for(lambda: self.limit.free() > 0)
             return self.limit.start()
 
-    def leave(self, ticket: int, error: BaseException | None) -> None:
+    def leave(self, ticket: int, error: BaseException | None) -> bool:
         with self._cond:
-            self.limit.end(ticket, error)
+            crowded = self.limit.end(ticket, error)
             self._cond.notify(max(0, self.limit.free()))
+            return crowded
 
 
 class AsyncGate:
@@ -78,9 +81,10 @@ class AsyncGate:
                 break
         return self.limit.start()
 
-    def leave(self, ticket: int, error: BaseException | None) -> None:
-        self.limit.end(ticket, error)
+    def leave(self, ticket: int, error: BaseException | None) -> bool:
+        crowded = self.limit.end(ticket, error)
         self._wake()
+        return crowded
 
     def _wake(self) -> None:
         for _ in range(max(0, self.limit.free())):

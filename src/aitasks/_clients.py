@@ -160,8 +160,7 @@ class ClientBase(Generic[L, H]):
         self._core = Core(provider, seconds, retries, http, http_client is None)
 
     def __repr__(self) -> str:
-        core = self._core
-        name = type(self).__name__
+        core, name = self._core, type(self).__name__
         return f"{name}(base_url={core.base_url!r}, timeout={core.seconds}, max_retries={core.max_retries})"
 
     def _listing(self, plan: Listed) -> L:

@@ -210,8 +210,7 @@ class Core:
 
     def __init__(self, provider: Provider, timeout: float, max_retries: int, http: Any, owns: bool) -> None:
         self.provider, self.base_url, self.max_retries = provider, provider.base_url, max_retries
-        self.seconds = timeout
-        self.timeout = httpx.Timeout(timeout, connect=min(5.0, timeout))
+        self.seconds, self.timeout = timeout, httpx.Timeout(timeout, connect=min(5.0, timeout))
         self.http, self.owns_http = http, owns
         self.accept = {} if owns else ACCEPT  # the encodings decoded under the cap: an owned client asks for them
         aio = isinstance(http, httpx.AsyncClient)  # then each step's call returns an awaitable
@@ -221,9 +220,10 @@ class Core:
     def call(self, op: Operation[R], gate: Gate | None = None, deadline: float | None = None) -> Plan[R]:
         """The retry loop without its I/O: enter the gate, send the request, read its Reply, pause and try again."""
         applied = False  # an attempt may have been applied without our seeing its answer (read error, 5xx)
+        crowded = 0  # retries not counted (at most max_retries): rate limits met beside other attempts of a bulk run
         args = op.request
         headers = {**self.accept, **args.get("headers", {})} or None
-        for attempt in range(1, self.max_retries + 2):
+        for attempt in range(1, 2 * self.max_retries + 2):  # max_retries + 1 counted, max_retries more not
             started = time.perf_counter()
             request = self.http.build_request(
                 args["method"],
@@ -254,11 +254,11 @@ class Core:
                 error = exc
                 raise
             finally:
-                if gate is not None:
-                    gate.leave(ticket, error)
+                if gate is not None and gate.leave(ticket, error) and crowded < self.max_retries:
+                    crowded += 1
             pause = backoff(attempt, reply.headers)
             late = deadline is not None and time.monotonic() + pause >= deadline
-            if not transient or attempt > self.max_retries or (applied and not op.repeatable) or late:
+            if not transient or attempt - crowded > self.max_retries or (applied and not op.repeatable) or late:
                 raise failed
             yield functools.partial(self.sleep, pause)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
